@@ -1,0 +1,195 @@
+#include <torch/torch.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "Args.h"
+#include "Commands.h"
+#include "infolens/AtomicFile.h"
+#include "infolens/Colormap.h"
+#include "infolens/Error.h"
+#include "infolens/GaussianModel.h"
+#include "infolens/ImageIO.h"
+#include "infolens/InfoEngine.h"
+#include "infolens/Model.h"
+#include "infolens/Npy.h"
+
+namespace infolens::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kLn2 = 0.69314718055994530942;
+constexpr int kMinPngSide = 256;
+
+std::string fileSafe(const std::string& word) {
+    std::string out;
+    for (const char c : word) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+    return out.substr(0, 40);
+}
+
+std::vector<float> toFloats(const torch::Tensor& map) {
+    const torch::Tensor f = map.to(torch::kFloat32).contiguous();
+    return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
+}
+
+// Colour-maps one [H, W] map on a shared scale, enlarged by whole pixels so small maps stay visible.
+void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
+    const int h = static_cast<int>(map.size(0)), w = static_cast<int>(map.size(1));
+    const int sx = std::max(1, kMinPngSide / w);
+    const int sy = h == 1 ? std::max(1, kMinPngSide / 8) : std::max(1, kMinPngSide / h);
+    const std::vector<std::uint8_t> rgb = applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
+    std::vector<std::uint8_t> big(static_cast<std::size_t>(w * sx) * h * sy * 3);
+    for (int y = 0; y < h * sy; ++y) {
+        for (int x = 0; x < w * sx; ++x) {
+            const std::size_t src = (static_cast<std::size_t>(y / sy) * w + x / sx) * 3;
+            const std::size_t dst = (static_cast<std::size_t>(y) * w * sx + x) * 3;
+            std::copy(rgb.begin() + src, rgb.begin() + src + 3, big.begin() + dst);
+        }
+    }
+    writePng(path, w * sx, h * sy, 3, big);
+}
+
+// Data tensor and a description of where it came from.
+torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed, nlohmann::json& source) {
+    if (model.kind == "gaussian") {
+        const GaussianParams& params = model.gaussian->params();
+        std::vector<double> x;
+        if (image == "sample") {
+            const GaussianSample sample = drawGaussianSample(params, seed);
+            x = sample.x;
+            model.gaussian->setObservation(sample.y);
+            source = {{"kind", "gaussian-sample"}, {"seed", seed}};
+        } else {
+            const NpyArray array = readNpyFloat32(image);
+            if (static_cast<int>(array.values.size()) != params.dim()) {
+                throw Error("'" + image + "' holds " + std::to_string(array.values.size()) +
+                            " values but the Gaussian model has dim " + std::to_string(params.dim()));
+            }
+            x.assign(array.values.begin(), array.values.end());
+            model.gaussian->setObservation(drawGaussianObservation(params, x, seed));
+            source = {{"kind", "npy"}, {"path", image}};
+        }
+        return gaussianDataTensor(x);
+    }
+    const Image img = loadImage(image);
+    const std::vector<int64_t> shape = model.denoiser->dataShape();
+    torch::Tensor pixels = torch::from_blob(const_cast<std::uint8_t*>(img.rgb.data()), {img.height, img.width, 3},
+                                            torch::kUInt8)
+                               .permute({2, 0, 1})
+                               .to(torch::kFloat32)
+                               .div(255.0);
+    source = {{"kind", "image"}, {"path", image}, {"width", img.width}, {"height", img.height}};
+    return model.codec->encode(pixels);
+}
+
+}  // namespace
+
+int mapsCommand(int argc, char** argv) {
+    Args args("maps",
+              "Computes the MI of the prompt and the CMI of every word with its pixel map, and writes\n"
+              "per-word maps as viridis PNG (shared scale, bits per pixel) and float32 NPY (nats per pixel)\n"
+              "plus values.json (nats and bits, each with its standard error) into --out.\n"
+              "For the Gaussian model, --image is an .npy vector of dim values or 'sample'.",
+              {{"model", "M", "default, gaussian[:dim=D,words=K,seed=N] or a bundle directory", "default"},
+               {"image", "F", "image file (PNG, JPEG, BMP), or for the Gaussian model .npy or 'sample'", ""},
+               {"prompt", "TEXT", "the prompt", ""},
+               {"out", "DIR", "output directory (created if missing)", ""},
+               {"samples", "S", "log-SNR draws", "256"},
+               {"seed", "N", "seed (noise, log-SNR, Gaussian observations)", "0"},
+               {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
+               {"placeholder", "TEXT", "replace each word with TEXT instead of omitting it", ""},
+               {"quiet", "", "no progress on stderr", ""}});
+    if (!args.parse(argc, argv)) return 0;
+    args.require("image");
+    args.require("prompt");
+    args.require("out");
+    const std::string prompt = args.text("prompt");
+    const std::string outDir = args.text("out");
+    const std::uint64_t seed = args.unsignedInteger("seed");
+
+    const std::shared_ptr<Model> model = loadModel(args.text("model"));
+    const Tokenization tokens = model->textEncoder->tokenize(prompt);
+    if (tokens.words.empty()) throw Error("the prompt has no words");
+    if (static_cast<int>(tokens.tokens.size()) > model->textEncoder->maxTokens()) {
+        throw Error("the prompt has " + std::to_string(tokens.tokens.size()) + " tokens; the model takes at most " +
+                    std::to_string(model->textEncoder->maxTokens()));
+    }
+    nlohmann::json source;
+    const torch::Tensor x = loadData(*model, args.text("image"), seed, source);
+
+    const bool placeholder = args.has("placeholder");
+    const InfoPlan plan = InfoPlan::wordsOf(prompt, *model->textEncoder,
+                                            placeholder ? OmissionMode::Placeholder : OmissionMode::Omit,
+                                            placeholder ? args.text("placeholder") : "_");
+    EngineSettings settings;
+    settings.samples = args.integer("samples", 1, 1 << 22);
+    settings.seed = seed;
+    settings.sampler = samplerKindFromString(args.text("sampler"));
+    InfoEngine engine(model->denoiser, model->textEncoder);
+    const bool quiet = args.flag("quiet");
+    const Snapshot result = engine.run(x, plan, settings, [&](const Snapshot& s) {
+        if (!quiet) std::cerr << "\rdraws " << s.drawsDone << "/" << s.drawsTotal << std::flush;
+    });
+    if (!quiet) std::cerr << "\n";
+
+    fs::create_directories(outDir);
+    float hi = 0.0f;
+    for (const PairResult& p : result.pairs) {
+        if (p.pair.kind == "cmi") hi = std::max(hi, static_cast<float>(p.ioMap.max().item<double>() / kLn2));
+    }
+    nlohmann::json words = nlohmann::json::array();
+    nlohmann::json mi;
+    int index = 0;
+    for (const PairResult& p : result.pairs) {
+        nlohmann::json entry = {{"nats", p.io.value},  {"se_nats", p.io.se},         {"bits", p.io.value / kLn2},
+                                {"se_bits", p.io.se / kLn2}, {"standard_nats", p.is.value}, {"standard_se_nats", p.is.se}};
+        if (p.pair.kind == "mi") {
+            mi = entry;
+            continue;
+        }
+        std::ostringstream stem;
+        stem << std::setw(2) << std::setfill('0') << index++ << "_" << fileSafe(p.pair.label);
+        writeMapPng((fs::path(outDir) / (stem.str() + ".png")).string(), p.ioMap / kLn2, hi);
+        writeNpyFloat32((fs::path(outDir) / (stem.str() + ".npy")).string(), toFloats(p.ioMap),
+                        {p.ioMap.size(0), p.ioMap.size(1)});
+        entry["word"] = p.pair.label;
+        entry["span"] = {p.pair.span.begin, p.pair.span.end};
+        entry["without"] = result.conditions[p.pair.c2];
+        entry["map_png"] = stem.str() + ".png";
+        entry["map_npy"] = stem.str() + ".npy";
+        words.push_back(entry);
+    }
+    nlohmann::json unknown = nlohmann::json::array();
+    for (const Word& w : tokens.words) {
+        if (w.unknown) unknown.push_back(w.text);
+    }
+    const nlohmann::json values = {{"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
+                                   {"source", source},
+                                   {"prompt", prompt},
+                                   {"seed", seed},
+                                   {"samples", settings.samples},
+                                   {"sampler", toString(settings.sampler)},
+                                   {"evaluations", result.evaluations},
+                                   {"png_scale_bits_per_pixel", {0.0, hi}},
+                                   {"npy_units", "nats per pixel"},
+                                   {"unknown_words", unknown},
+                                   {"mi", mi},
+                                   {"words", words}};
+    writeFileAtomically((fs::path(outDir) / "values.json").string(), values.dump(2) + "\n");
+    std::cout << std::fixed << std::setprecision(3) << "MI(prompt) = " << mi["bits"].get<double>() << " ± "
+              << mi["se_bits"].get<double>() << " bits\n";
+    for (const auto& w : words) {
+        std::cout << "  " << std::left << std::setw(16) << w["word"].get<std::string>() << std::right
+                  << w["bits"].get<double>() << " ± " << w["se_bits"].get<double>() << " bits\n";
+    }
+    if (!unknown.empty()) std::cout << "unknown words (ignored by the model): " << unknown.dump() << "\n";
+    std::cout << "wrote " << words.size() << " maps and values.json to " << outDir << "\n";
+    return 0;
+}
+
+}  // namespace infolens::cli

@@ -1,0 +1,69 @@
+#include <torch/torch.h>
+
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "Commands.h"
+#include "infolens/Error.h"
+
+namespace {
+
+struct Command {
+    const char* name;
+    const char* summary;
+    int (*run)(int, char**);
+};
+
+const Command kCommands[] = {
+    {"check-gaussian", "estimate MI and CMI on an exact Gaussian model and compare with the truth",
+     infolens::cli::checkGaussianCommand},
+    {"maps", "per-word information maps of an image and prompt (PNG, NPY, JSON)", infolens::cli::mapsCommand},
+    {"bench-estimator", "denoiser evaluations to reach 2% relative SE, iid vs stratified",
+     infolens::cli::benchEstimatorCommand},
+};
+
+void printUsage(std::ostream& out) {
+    out << "usage: infolens-cli COMMAND [options]\n\n"
+           "InfoLens " INFOLENS_VERSION
+           ": information decomposition of text-to-image diffusion models.\n\ncommands:\n";
+    for (const Command& c : kCommands) {
+        out << "  " << c.name << std::string(18 - std::strlen(c.name), ' ') << c.summary << "\n";
+    }
+    out << "\nRun 'infolens-cli COMMAND --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        printUsage(std::cerr);
+        return 2;
+    }
+    const std::string name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        printUsage(std::cout);
+        return 0;
+    }
+    if (name == "--version") {
+        std::cout << "infolens-cli " INFOLENS_VERSION "\n";
+        return 0;
+    }
+    // Debian's LibTorch starts with one intra-op thread; use every core.
+    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    for (const Command& c : kCommands) {
+        if (name != c.name) continue;
+        try {
+            return c.run(argc - 2, argv + 2);
+        } catch (const infolens::Error& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        } catch (const std::exception& e) {
+            std::cerr << "internal error: " << e.what() << "\n";
+            return 3;
+        }
+    }
+    std::cerr << "error: unknown command '" << name << "'\n\n";
+    printUsage(std::cerr);
+    return 2;
+}

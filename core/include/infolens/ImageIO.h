@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace infolens {
+
+// 8-bit RGB image, row-major, 3 bytes per pixel.
+struct Image {
+    int width = 0;
+    int height = 0;
+    std::vector<std::uint8_t> rgb;
+};
+
+constexpr std::int64_t kMaxImagePixels = std::int64_t(1) << 28;
+constexpr std::int64_t kMaxImageFileBytes = std::int64_t(1) << 30;
+
+// Loads PNG, JPEG or BMP. Refuses, with a message naming the file and the reason, a missing or
+// empty file, data that is not a supported image, a header claiming more than kMaxImagePixels
+// pixels, and truncated data. Throws infolens::Error.
+Image loadImage(const std::string& path);
+Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& nameForErrors);
+
+// PNG encoding of RGB (channels = 3) or gray (channels = 1) pixels, written atomically.
+void writePng(const std::string& path, int width, int height, int channels,
+              const std::vector<std::uint8_t>& pixels);
+
+}  // namespace infolens

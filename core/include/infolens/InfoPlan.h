@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "infolens/WordSpans.h"
+
+namespace infolens {
+
+class TextEncoder;
+
+enum class OmissionMode { Omit, Placeholder };
+
+// One compared pair of conditions: quantities are i(x; c2 -> c1), i.e. what c1 adds over c2.
+struct InfoPair {
+    std::string label;
+    std::string kind;  // "mi", "cmi", "intervention", "caption"
+    int c1 = 0;
+    int c2 = 0;
+    Span span;  // for "cmi": the omitted unit in the full prompt
+};
+
+// The conditions (distinct prompt strings) and the pairs computed from them. Conditions are
+// deduplicated, so the full prompt and "" are evaluated once however many pairs use them:
+// MI plus K words costs K + 2 conditions per draw.
+class InfoPlan {
+public:
+    int addCondition(const std::string& prompt);
+    void addPair(InfoPair pair);
+
+    const std::vector<std::string>& conditions() const { return m_conditions; }
+    const std::vector<InfoPair>& pairs() const { return m_pairs; }
+
+    // MI of the prompt (prompt vs "") and the CMI of every word given the rest.
+    static InfoPlan wordsOf(const std::string& prompt, const TextEncoder& encoder,
+                            OmissionMode mode = OmissionMode::Omit,
+                            const std::string& placeholder = "_", bool includeMi = true);
+    // CMI of arbitrary units (phrases): each span is omitted as a whole.
+    static InfoPlan unitsOf(const std::string& prompt, const std::vector<Span>& units,
+                            OmissionMode mode = OmissionMode::Omit,
+                            const std::string& placeholder = "_", bool includeMi = true);
+    static InfoPlan intervention(const std::string& original, const std::string& edited);
+    // Each caption against "" (caption ranking for compositional tests).
+    static InfoPlan captions(const std::vector<std::string>& captions);
+
+private:
+    std::vector<std::string> m_conditions;
+    std::vector<InfoPair> m_pairs;
+};
+
+}  // namespace infolens

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace infolens {
+
+// NumPy .npy (format 1.0, little-endian float32, C order), written atomically.
+void writeNpyFloat32(const std::string& path, const std::vector<float>& values,
+                     const std::vector<std::int64_t>& shape);
+
+struct NpyArray {
+    std::vector<std::int64_t> shape;
+    std::vector<float> values;
+};
+NpyArray readNpyFloat32(const std::string& path);
+
+}  // namespace infolens

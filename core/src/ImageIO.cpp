@@ -1,0 +1,81 @@
+#include "infolens/ImageIO.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <climits>
+#include <string>
+
+#include "infolens/AtomicFile.h"
+#include "infolens/Error.h"
+
+namespace infolens {
+
+namespace {
+
+bool isJpeg(const std::vector<unsigned char>& bytes) {
+    return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+}
+
+// stb_image decodes a JPEG cut short without complaint (missing rows come out grey), so require the
+// end-of-image marker, allowing trailing padding.
+bool jpegHasEndMarker(const std::vector<unsigned char>& bytes) {
+    std::size_t end = bytes.size();
+    while (end > 2 && bytes[end - 1] == 0x00) --end;
+    return end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
+}
+
+void appendToString(void* context, void* data, int size) {
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+}  // namespace
+
+Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& name) {
+    if (bytes.empty()) throw Error("'" + name + "' is empty (0 bytes)");
+    if (static_cast<std::int64_t>(bytes.size()) > kMaxImageFileBytes || bytes.size() > INT_MAX) {
+        throw Error("'" + name + "' is too large to be an image this program reads");
+    }
+    const auto* data = bytes.data();
+    const int length = static_cast<int>(bytes.size());
+    int width = 0, height = 0, channels = 0;
+    if (!stbi_info_from_memory(data, length, &width, &height, &channels)) {
+        throw Error("'" + name + "' is not a readable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
+    }
+    if (width <= 0 || height <= 0) throw Error("'" + name + "' has no pixels");
+    if (static_cast<std::int64_t>(width) * height > kMaxImagePixels) {
+        throw Error("'" + name + "' claims " + std::to_string(width) + "x" + std::to_string(height) +
+                    " pixels, more than the limit of 2^28; refusing to decode it");
+    }
+    if (isJpeg(bytes) && !jpegHasEndMarker(bytes)) {
+        throw Error("'" + name + "' is a truncated JPEG (no end-of-image marker)");
+    }
+    unsigned char* pixels = stbi_load_from_memory(data, length, &width, &height, &channels, 3);
+    if (!pixels) {
+        throw Error("'" + name + "' is corrupt or truncated (" + stbi_failure_reason() + ")");
+    }
+    Image image;
+    image.width = width;
+    image.height = height;
+    image.rgb.assign(pixels, pixels + static_cast<std::size_t>(width) * height * 3);
+    stbi_image_free(pixels);
+    return image;
+}
+
+Image loadImage(const std::string& path) { return decodeImage(readFileBytes(path), path); }
+
+void writePng(const std::string& path, int width, int height, int channels,
+              const std::vector<std::uint8_t>& pixels) {
+    if (width <= 0 || height <= 0 || (channels != 1 && channels != 3 && channels != 4) ||
+        pixels.size() != static_cast<std::size_t>(width) * height * channels) {
+        throw Error("cannot write '" + path + "': pixel buffer does not match its size");
+    }
+    std::string encoded;
+    if (!stbi_write_png_to_func(appendToString, &encoded, width, height, channels, pixels.data(),
+                                width * channels)) {
+        throw Error("cannot encode PNG for '" + path + "'");
+    }
+    writeFileAtomically(path, encoded);
+}
+
+}  // namespace infolens

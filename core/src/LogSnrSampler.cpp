@@ -1,0 +1,47 @@
+#include "infolens/LogSnrSampler.h"
+
+#include <cmath>
+
+#include "infolens/Error.h"
+
+namespace infolens {
+
+namespace {
+constexpr double kGoldenConjugate = 0.6180339887498948482;
+constexpr std::uint64_t kShiftStream = 0x5ad7e5c1a3b2f00dULL;
+}  // namespace
+
+SamplerKind samplerKindFromString(const std::string& name) {
+    if (name == "iid") return SamplerKind::Iid;
+    if (name == "stratified") return SamplerKind::Stratified;
+    throw Error("unknown sampler '" + name + "' (expected iid or stratified)");
+}
+
+std::string toString(SamplerKind kind) { return kind == SamplerKind::Iid ? "iid" : "stratified"; }
+
+std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t index) {
+    std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (index + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+double unitFromBits(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
+
+LogSnrSampler::LogSnrSampler(SamplerKind kind, std::uint64_t seed, int replicas)
+    : m_kind(kind), m_seed(seed), m_replicas(replicas) {
+    if (replicas < 1) throw Error("the sampler needs at least one replica");
+}
+
+double LogSnrSampler::unit(std::int64_t draw) const {
+    if (m_kind == SamplerKind::Iid) {
+        return unitFromBits(mixSeed(m_seed, static_cast<std::uint64_t>(draw)));
+    }
+    const int replica = replicaOf(draw);
+    const std::int64_t j = draw / m_replicas;
+    const double shift = unitFromBits(mixSeed(m_seed ^ kShiftStream, static_cast<std::uint64_t>(replica)));
+    const double u = shift + static_cast<double>(j) * kGoldenConjugate;
+    return u - std::floor(u);
+}
+
+}  // namespace infolens

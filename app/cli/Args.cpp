@@ -12,7 +12,8 @@ Args::Args(std::string command, std::string summary, std::vector<OptionSpec> opt
 
 const OptionSpec* Args::find(const std::string& name) const {
     for (const OptionSpec& o : m_options) {
-        if (o.name == name) return &o;
+        if (o.name == name)
+            return &o;
     }
     return nullptr;
 }
@@ -24,7 +25,8 @@ bool Args::parse(int argc, char** argv) {
             std::cout << help();
             return false;
         }
-        if (arg.rfind("--", 0) != 0) throw Error(m_command + ": unexpected argument '" + arg + "' (see --help)");
+        if (arg.rfind("--", 0) != 0)
+            throw Error(m_command + ": unexpected argument '" + arg + "' (see --help)");
         std::string name = arg.substr(2), value;
         const auto eq = name.find('=');
         const bool inlineValue = eq != std::string::npos;
@@ -33,9 +35,11 @@ bool Args::parse(int argc, char** argv) {
             name = name.substr(0, eq);
         }
         const OptionSpec* spec = find(name);
-        if (!spec) throw Error(m_command + ": unknown option --" + name + " (see --help)");
+        if (!spec)
+            throw Error(m_command + ": unknown option --" + name + " (see --help)");
         if (!spec->valueName.empty() && !inlineValue) {
-            if (i + 1 >= argc) throw Error(m_command + ": --" + name + " needs a value");
+            if (i + 1 >= argc)
+                throw Error(m_command + ": --" + name + " needs a value");
             value = argv[++i];
         }
         m_values[name] = value;
@@ -54,17 +58,21 @@ std::string Args::help() const {
     for (const OptionSpec& o : m_options) {
         std::string left = "  --" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
         out << left << std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') << o.help;
-        if (!o.defaultValue.empty()) out << " (default: " << o.defaultValue << ")";
+        if (!o.defaultValue.empty())
+            out << " (default: " << o.defaultValue << ")";
         out << "\n";
     }
     out << "  --help                    show this help\n";
     return out.str();
 }
 
-bool Args::has(const std::string& name) const { return m_values.count(name) > 0; }
+bool Args::has(const std::string& name) const {
+    return m_values.count(name) > 0;
+}
 
 void Args::require(const std::string& name) const {
-    if (!has(name)) throw Error(m_command + ": --" + name + " is required (see --help)");
+    if (!has(name))
+        throw Error(m_command + ": --" + name + " is required (see --help)");
 }
 
 std::string Args::text(const std::string& name) const {
@@ -81,9 +89,11 @@ int Args::integer(const std::string& name, int min, int max) const {
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != value.size() || value.empty()) throw Error(m_command + ": --" + name + " expects an integer, got '" + value + "'");
+    if (used != value.size() || value.empty())
+        throw Error(m_command + ": --" + name + " expects an integer, got '" + value + "'");
     if (parsed < min || parsed > max) {
-        throw Error(m_command + ": --" + name + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+        throw Error(m_command + ": --" + name + " must be between " + std::to_string(min) +
+                    " and " + std::to_string(max));
     }
     return static_cast<int>(parsed);
 }
@@ -98,7 +108,8 @@ std::uint64_t Args::unsignedInteger(const std::string& name) const {
         used = 0;
     }
     if (used != value.size() || value.empty() || value[0] == '-') {
-        throw Error(m_command + ": --" + name + " expects a non-negative integer, got '" + value + "'");
+        throw Error(m_command + ": --" + name + " expects a non-negative integer, got '" + value +
+                    "'");
     }
     return parsed;
 }
@@ -112,7 +123,8 @@ double Args::real(const std::string& name) const {
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != value.size() || value.empty()) throw Error(m_command + ": --" + name + " expects a number, got '" + value + "'");
+    if (used != value.size() || value.empty())
+        throw Error(m_command + ": --" + name + " expects a number, got '" + value + "'");
     return parsed;
 }
 

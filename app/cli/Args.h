@@ -7,8 +7,8 @@
 namespace infolens::cli {
 
 struct OptionSpec {
-    std::string name;          // without the leading "--"
-    std::string valueName;     // empty for flags
+    std::string name;       // without the leading "--"
+    std::string valueName;  // empty for flags
     std::string help;
     std::string defaultValue;  // shown in --help; empty when none
 };
@@ -16,7 +16,7 @@ struct OptionSpec {
 // A subcommand's options: "--name value" or "--flag". Unknown options, missing values and
 // malformed numbers are errors that name the option.
 class Args {
-public:
+  public:
     Args(std::string command, std::string summary, std::vector<OptionSpec> options);
 
     // Returns false when --help was asked for (the help has been printed).
@@ -31,7 +31,7 @@ public:
     bool flag(const std::string& name) const { return has(name); }
     void require(const std::string& name) const;
 
-private:
+  private:
     const OptionSpec* find(const std::string& name) const;
     std::string m_command;
     std::string m_summary;

@@ -17,17 +17,20 @@ double median(std::vector<double> values) {
     return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
-// Smallest number of draws at which the measured relative SE reaches `target`, found by doubling and
-// then interpolating log(sd) linearly in log(samples) between the bracketing sizes.
-double samplesForTarget(int dim, int words, std::uint64_t worldSeed, SamplerKind sampler, int repeats,
-                        std::uint64_t seed, double target, int maxSamples) {
+// Smallest number of draws at which the measured relative SE reaches `target`, found by doubling
+// and then interpolating log(sd) linearly in log(samples) between the bracketing sizes.
+double samplesForTarget(int dim, int words, std::uint64_t worldSeed, SamplerKind sampler,
+                        int repeats, std::uint64_t seed, double target, int maxSamples) {
     double prevN = 0, prevRel = 0;
     for (int n = 8; n <= maxSamples; n *= 2) {
-        const EstimatorSpread s = measureEstimatorSpread(dim, words, worldSeed, sampler, n, repeats, seed + n);
+        const EstimatorSpread s =
+            measureEstimatorSpread(dim, words, worldSeed, sampler, n, repeats, seed + n);
         const double rel = s.sd / std::abs(s.mean);
         if (rel <= target) {
-            if (prevN == 0) return n;
-            const double slope = (std::log(rel) - std::log(prevRel)) / (std::log(n) - std::log(prevN));
+            if (prevN == 0)
+                return n;
+            const double slope =
+                (std::log(rel) - std::log(prevRel)) / (std::log(n) - std::log(prevN));
             return std::exp(std::log(prevN) + (std::log(target) - std::log(prevRel)) / slope);
         }
         prevN = n;
@@ -39,21 +42,26 @@ double samplesForTarget(int dim, int words, std::uint64_t worldSeed, SamplerKind
 }  // namespace
 
 int benchEstimatorCommand(int argc, char** argv) {
-    Args args("bench-estimator",
-              "Measures how many draws (and denoiser evaluations: 2 per draw, full prompt and omission)\n"
-              "the CMI estimate of one word on one Gaussian image needs to reach --target relative SE, for\n"
-              "the iid and the stratified sampler. The SE is measured as the spread over --repeats seeds,\n"
-              "and the whole measurement is repeated on --worlds random worlds; medians are reported.",
-              {{"dim", "D", "coordinates of x", "64"},
-               {"words", "K", "words", "4"},
-               {"worlds", "W", "random worlds (medians over them)", "5"},
-               {"repeats", "R", "seeds per size used to measure the spread", "48"},
-               {"target", "T", "relative standard error to reach", "0.02"},
-               {"seed", "N", "base seed", "0"},
-               {"json", "", "print JSON (the only output format)", ""}});
-    if (!args.parse(argc, argv)) return 0;
+    Args args(
+        "bench-estimator",
+        "Measures how many draws (and denoiser evaluations: 2 per draw, full prompt and omission)\n"
+        "the CMI estimate of one word on one Gaussian image needs to reach --target relative SE, "
+        "for\n"
+        "the iid and the stratified sampler. The SE is measured as the spread over --repeats "
+        "seeds,\n"
+        "and the whole measurement is repeated on --worlds random worlds; medians are reported.",
+        {{"dim", "D", "coordinates of x", "64"},
+         {"words", "K", "words", "4"},
+         {"worlds", "W", "random worlds (medians over them)", "5"},
+         {"repeats", "R", "seeds per size used to measure the spread", "48"},
+         {"target", "T", "relative standard error to reach", "0.02"},
+         {"seed", "N", "base seed", "0"},
+         {"json", "", "print JSON (the only output format)", ""}});
+    if (!args.parse(argc, argv))
+        return 0;
     const int dim = args.integer("dim", 1, 65536), words = args.integer("words", 1, 64);
-    const int worlds = args.integer("worlds", 1, 1000), repeats = args.integer("repeats", 3, 100000);
+    const int worlds = args.integer("worlds", 1, 1000),
+              repeats = args.integer("repeats", 3, 100000);
     const double target = args.real("target");
     const std::uint64_t seed = args.unsignedInteger("seed");
     constexpr int kMaxSamples = 1 << 16;
@@ -61,16 +69,19 @@ int benchEstimatorCommand(int argc, char** argv) {
     nlohmann::json perWorld = nlohmann::json::array();
     for (int w = 0; w < worlds; ++w) {
         const std::uint64_t worldSeed = seed + 1000 + w;
-        const double nIid = samplesForTarget(dim, words, worldSeed, SamplerKind::Iid, repeats, seed, target, kMaxSamples);
-        const double nStrat =
-            samplesForTarget(dim, words, worldSeed, SamplerKind::Stratified, repeats, seed, target, kMaxSamples);
+        const double nIid = samplesForTarget(dim, words, worldSeed, SamplerKind::Iid, repeats, seed,
+                                             target, kMaxSamples);
+        const double nStrat = samplesForTarget(dim, words, worldSeed, SamplerKind::Stratified,
+                                               repeats, seed, target, kMaxSamples);
         iidEvals.push_back(2.0 * nIid);
         stratEvals.push_back(2.0 * nStrat);
         ratios.push_back(nStrat / nIid);
-        perWorld.push_back({{"world_seed", worldSeed}, {"iid_evaluations", 2.0 * nIid},
-                            {"stratified_evaluations", 2.0 * nStrat}, {"ratio", nStrat / nIid}});
-        std::cerr << "world " << w + 1 << "/" << worlds << ": iid " << 2.0 * nIid << " evals, stratified "
-                  << 2.0 * nStrat << " evals\n";
+        perWorld.push_back({{"world_seed", worldSeed},
+                            {"iid_evaluations", 2.0 * nIid},
+                            {"stratified_evaluations", 2.0 * nStrat},
+                            {"ratio", nStrat / nIid}});
+        std::cerr << "world " << w + 1 << "/" << worlds << ": iid " << 2.0 * nIid
+                  << " evals, stratified " << 2.0 * nStrat << " evals\n";
     }
     const nlohmann::json out = {{"target_relative_se", target},
                                 {"dim", dim},

@@ -28,7 +28,8 @@ constexpr int kMinPngSide = 256;
 
 std::string fileSafe(const std::string& word) {
     std::string out;
-    for (const char c : word) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+    for (const char c : word)
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
     return out.substr(0, 40);
 }
 
@@ -37,12 +38,14 @@ std::vector<float> toFloats(const torch::Tensor& map) {
     return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
 }
 
-// Colour-maps one [H, W] map on a shared scale, enlarged by whole pixels so small maps stay visible.
+// Colour-maps one [H, W] map on a shared scale, enlarged by whole pixels so small maps stay
+// visible.
 void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
     const int h = static_cast<int>(map.size(0)), w = static_cast<int>(map.size(1));
     const int sx = std::max(1, kMinPngSide / w);
     const int sy = h == 1 ? std::max(1, kMinPngSide / 8) : std::max(1, kMinPngSide / h);
-    const std::vector<std::uint8_t> rgb = applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
+    const std::vector<std::uint8_t> rgb =
+        applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
     std::vector<std::uint8_t> big(static_cast<std::size_t>(w * sx) * h * sy * 3);
     for (int y = 0; y < h * sy; ++y) {
         for (int x = 0; x < w * sx; ++x) {
@@ -55,7 +58,8 @@ void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
 }
 
 // Data tensor and a description of where it came from.
-torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed, nlohmann::json& source) {
+torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed,
+                       nlohmann::json& source) {
     if (model.kind == "gaussian") {
         const GaussianParams& params = model.gaussian->params();
         std::vector<double> x;
@@ -68,7 +72,8 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
             const NpyArray array = readNpyFloat32(image);
             if (static_cast<int>(array.values.size()) != params.dim()) {
                 throw Error("'" + image + "' holds " + std::to_string(array.values.size()) +
-                            " values but the Gaussian model has dim " + std::to_string(params.dim()));
+                            " values but the Gaussian model has dim " +
+                            std::to_string(params.dim()));
             }
             x.assign(array.values.begin(), array.values.end());
             model.gaussian->setObservation(drawGaussianObservation(params, x, seed));
@@ -78,8 +83,8 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
     }
     const Image img = loadImage(image);
     const std::vector<int64_t> shape = model.denoiser->dataShape();
-    torch::Tensor pixels = torch::from_blob(const_cast<std::uint8_t*>(img.rgb.data()), {img.height, img.width, 3},
-                                            torch::kUInt8)
+    torch::Tensor pixels = torch::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
+                                            {img.height, img.width, 3}, torch::kUInt8)
                                .permute({2, 0, 1})
                                .to(torch::kFloat32)
                                .div(255.0);
@@ -90,21 +95,26 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
 }  // namespace
 
 int mapsCommand(int argc, char** argv) {
-    Args args("maps",
-              "Computes the MI of the prompt and the CMI of every word with its pixel map, and writes\n"
-              "per-word maps as viridis PNG (shared scale, bits per pixel) and float32 NPY (nats per pixel)\n"
-              "plus values.json (nats and bits, each with its standard error) into --out.\n"
-              "For the Gaussian model, --image is an .npy vector of dim values or 'sample'.",
-              {{"model", "M", "default, gaussian[:dim=D,words=K,seed=N] or a bundle directory", "default"},
-               {"image", "F", "image file (PNG, JPEG, BMP), or for the Gaussian model .npy or 'sample'", ""},
-               {"prompt", "TEXT", "the prompt", ""},
-               {"out", "DIR", "output directory (created if missing)", ""},
-               {"samples", "S", "log-SNR draws", "256"},
-               {"seed", "N", "seed (noise, log-SNR, Gaussian observations)", "0"},
-               {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
-               {"placeholder", "TEXT", "replace each word with TEXT instead of omitting it", ""},
-               {"quiet", "", "no progress on stderr", ""}});
-    if (!args.parse(argc, argv)) return 0;
+    Args args(
+        "maps",
+        "Computes the MI of the prompt and the CMI of every word with its pixel map, and writes\n"
+        "per-word maps as viridis PNG (shared scale, bits per pixel) and float32 NPY (nats per "
+        "pixel)\n"
+        "plus values.json (nats and bits, each with its standard error) into --out.\n"
+        "For the Gaussian model, --image is an .npy vector of dim values or 'sample'.",
+        {{"model", "M", "default, gaussian[:dim=D,words=K,seed=N] or a bundle directory",
+          "default"},
+         {"image", "F", "image file (PNG, JPEG, BMP), or for the Gaussian model .npy or 'sample'",
+          ""},
+         {"prompt", "TEXT", "the prompt", ""},
+         {"out", "DIR", "output directory (created if missing)", ""},
+         {"samples", "S", "log-SNR draws", "256"},
+         {"seed", "N", "seed (noise, log-SNR, Gaussian observations)", "0"},
+         {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
+         {"placeholder", "TEXT", "replace each word with TEXT instead of omitting it", ""},
+         {"quiet", "", "no progress on stderr", ""}});
+    if (!args.parse(argc, argv))
+        return 0;
     args.require("image");
     args.require("prompt");
     args.require("out");
@@ -114,18 +124,20 @@ int mapsCommand(int argc, char** argv) {
 
     const std::shared_ptr<Model> model = loadModel(args.text("model"));
     const Tokenization tokens = model->textEncoder->tokenize(prompt);
-    if (tokens.words.empty()) throw Error("the prompt has no words");
+    if (tokens.words.empty())
+        throw Error("the prompt has no words");
     if (static_cast<int>(tokens.tokens.size()) > model->textEncoder->maxTokens()) {
-        throw Error("the prompt has " + std::to_string(tokens.tokens.size()) + " tokens; the model takes at most " +
+        throw Error("the prompt has " + std::to_string(tokens.tokens.size()) +
+                    " tokens; the model takes at most " +
                     std::to_string(model->textEncoder->maxTokens()));
     }
     nlohmann::json source;
     const torch::Tensor x = loadData(*model, args.text("image"), seed, source);
 
     const bool placeholder = args.has("placeholder");
-    const InfoPlan plan = InfoPlan::wordsOf(prompt, *model->textEncoder,
-                                            placeholder ? OmissionMode::Placeholder : OmissionMode::Omit,
-                                            placeholder ? args.text("placeholder") : "_");
+    const InfoPlan plan = InfoPlan::wordsOf(
+        prompt, *model->textEncoder, placeholder ? OmissionMode::Placeholder : OmissionMode::Omit,
+        placeholder ? args.text("placeholder") : "_");
     EngineSettings settings;
     settings.samples = args.integer("samples", 1, 1 << 22);
     settings.seed = seed;
@@ -133,21 +145,25 @@ int mapsCommand(int argc, char** argv) {
     InfoEngine engine(model->denoiser, model->textEncoder);
     const bool quiet = args.flag("quiet");
     const Snapshot result = engine.run(x, plan, settings, [&](const Snapshot& s) {
-        if (!quiet) std::cerr << "\rdraws " << s.drawsDone << "/" << s.drawsTotal << std::flush;
+        if (!quiet)
+            std::cerr << "\rdraws " << s.drawsDone << "/" << s.drawsTotal << std::flush;
     });
-    if (!quiet) std::cerr << "\n";
+    if (!quiet)
+        std::cerr << "\n";
 
     fs::create_directories(outDir);
     float hi = 0.0f;
     for (const PairResult& p : result.pairs) {
-        if (p.pair.kind == "cmi") hi = std::max(hi, static_cast<float>(p.ioMap.max().item<double>() / kLn2));
+        if (p.pair.kind == "cmi")
+            hi = std::max(hi, static_cast<float>(p.ioMap.max().item<double>() / kLn2));
     }
     nlohmann::json words = nlohmann::json::array();
     nlohmann::json mi;
     int index = 0;
     for (const PairResult& p : result.pairs) {
-        nlohmann::json entry = {{"nats", p.io.value},  {"se_nats", p.io.se},         {"bits", p.io.value / kLn2},
-                                {"se_bits", p.io.se / kLn2}, {"standard_nats", p.is.value}, {"standard_se_nats", p.is.se}};
+        nlohmann::json entry = {{"nats", p.io.value},          {"se_nats", p.io.se},
+                                {"bits", p.io.value / kLn2},   {"se_bits", p.io.se / kLn2},
+                                {"standard_nats", p.is.value}, {"standard_se_nats", p.is.se}};
         if (p.pair.kind == "mi") {
             mi = entry;
             continue;
@@ -166,28 +182,32 @@ int mapsCommand(int argc, char** argv) {
     }
     nlohmann::json unknown = nlohmann::json::array();
     for (const Word& w : tokens.words) {
-        if (w.unknown) unknown.push_back(w.text);
+        if (w.unknown)
+            unknown.push_back(w.text);
     }
-    const nlohmann::json values = {{"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
-                                   {"source", source},
-                                   {"prompt", prompt},
-                                   {"seed", seed},
-                                   {"samples", settings.samples},
-                                   {"sampler", toString(settings.sampler)},
-                                   {"evaluations", result.evaluations},
-                                   {"png_scale_bits_per_pixel", {0.0, hi}},
-                                   {"npy_units", "nats per pixel"},
-                                   {"unknown_words", unknown},
-                                   {"mi", mi},
-                                   {"words", words}};
+    const nlohmann::json values = {
+        {"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
+        {"source", source},
+        {"prompt", prompt},
+        {"seed", seed},
+        {"samples", settings.samples},
+        {"sampler", toString(settings.sampler)},
+        {"evaluations", result.evaluations},
+        {"png_scale_bits_per_pixel", {0.0, hi}},
+        {"npy_units", "nats per pixel"},
+        {"unknown_words", unknown},
+        {"mi", mi},
+        {"words", words}};
     writeFileAtomically((fs::path(outDir) / "values.json").string(), values.dump(2) + "\n");
-    std::cout << std::fixed << std::setprecision(3) << "MI(prompt) = " << mi["bits"].get<double>() << " ± "
-              << mi["se_bits"].get<double>() << " bits\n";
+    std::cout << std::fixed << std::setprecision(3) << "MI(prompt) = " << mi["bits"].get<double>()
+              << " ± " << mi["se_bits"].get<double>() << " bits\n";
     for (const auto& w : words) {
-        std::cout << "  " << std::left << std::setw(16) << w["word"].get<std::string>() << std::right
-                  << w["bits"].get<double>() << " ± " << w["se_bits"].get<double>() << " bits\n";
+        std::cout << "  " << std::left << std::setw(16) << w["word"].get<std::string>()
+                  << std::right << w["bits"].get<double>() << " ± " << w["se_bits"].get<double>()
+                  << " bits\n";
     }
-    if (!unknown.empty()) std::cout << "unknown words (ignored by the model): " << unknown.dump() << "\n";
+    if (!unknown.empty())
+        std::cout << "unknown words (ignored by the model): " << unknown.dump() << "\n";
     std::cout << "wrote " << words.size() << " maps and values.json to " << outDir << "\n";
     return 0;
 }

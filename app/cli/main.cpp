@@ -18,7 +18,8 @@ struct Command {
 const Command kCommands[] = {
     {"check-gaussian", "estimate MI and CMI on an exact Gaussian model and compare with the truth",
      infolens::cli::checkGaussianCommand},
-    {"maps", "per-word information maps of an image and prompt (PNG, NPY, JSON)", infolens::cli::mapsCommand},
+    {"maps", "per-word information maps of an image and prompt (PNG, NPY, JSON)",
+     infolens::cli::mapsCommand},
     {"bench-estimator", "denoiser evaluations to reach 2% relative SE, iid vs stratified",
      infolens::cli::benchEstimatorCommand},
 };
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
     // Debian's LibTorch starts with one intra-op thread; use every core.
     torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     for (const Command& c : kCommands) {
-        if (name != c.name) continue;
+        if (name != c.name)
+            continue;
         try {
             return c.run(argc - 2, argv + 2);
         } catch (const infolens::Error& e) {

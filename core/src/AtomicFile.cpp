@@ -29,12 +29,14 @@ std::string systemError(const std::string& what, const std::string& path) {
 void writeFileAtomically(const std::string& path, std::string_view bytes) {
     const std::string tmp = temporaryNameFor(path);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(systemError("cannot create", tmp));
+    if (fd < 0)
+        throw Error(systemError("cannot create", tmp));
     std::size_t written = 0;
     while (written < bytes.size()) {
         const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
         if (n < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             const std::string message = systemError("cannot write", tmp);
             ::close(fd);
             ::unlink(tmp.c_str());
@@ -56,9 +58,11 @@ void writeFileAtomically(const std::string& path, std::string_view bytes) {
 
 std::vector<unsigned char> readFileBytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+    if (!in)
+        throw Error("cannot open '" + path + "': " + std::strerror(errno));
     const std::streamoff size = in.tellg();
-    if (size < 0) throw Error("cannot read '" + path + "'");
+    if (size < 0)
+        throw Error("cannot read '" + path + "'");
     std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
     in.seekg(0);
     if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {

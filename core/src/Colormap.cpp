@@ -15,8 +15,10 @@ const std::vector<Rgb8>& anchorsFor(const std::string& name) {
                                               {49, 104, 142}, {38, 130, 142}, {31, 158, 137},
                                               {53, 183, 121}, {110, 206, 88}, {253, 231, 37}};
     static const std::vector<Rgb8> gray = {{0, 0, 0}, {255, 255, 255}};
-    if (name == "viridis") return viridis;
-    if (name == "gray") return gray;
+    if (name == "viridis")
+        return viridis;
+    if (name == "gray")
+        return gray;
     throw Error("unknown colormap '" + name + "' (available: viridis, gray)");
 }
 
@@ -44,9 +46,12 @@ std::vector<std::uint8_t> applyColormap(const std::vector<float>& values, float 
     const float span = hi > lo ? hi - lo : 1.0f;
     for (std::size_t i = 0; i < values.size(); ++i) {
         float t = (values[i] - lo) / span;
-        if (!std::isfinite(t)) t = 0.0f;
-        const auto index = static_cast<std::size_t>(std::lround(std::clamp(t, 0.0f, 1.0f) * 255.0f));
-        std::copy(lut[index].begin(), lut[index].end(), rgb.begin() + static_cast<std::ptrdiff_t>(3 * i));
+        if (!std::isfinite(t))
+            t = 0.0f;
+        const auto index =
+            static_cast<std::size_t>(std::lround(std::clamp(t, 0.0f, 1.0f) * 255.0f));
+        std::copy(lut[index].begin(), lut[index].end(),
+                  rgb.begin() + static_cast<std::ptrdiff_t>(3 * i));
     }
     return rgb;
 }

@@ -16,13 +16,14 @@ namespace {
 
 std::string allWordsPrompt(int words) {
     std::string prompt;
-    for (int k = 0; k < words; ++k) prompt += (k ? " " : "") + wordName(k);
+    for (int k = 0; k < words; ++k)
+        prompt += (k ? " " : "") + wordName(k);
     return prompt;
 }
 
 struct Running {
     std::vector<std::pair<double, double>> groupSums;  // (i_o, i_s) summed over a group's pairs
-    Estimate singleIo, singleIs;                      // the engine's own estimate (one pair)
+    Estimate singleIo, singleIs;                       // the engine's own estimate (one pair)
     std::vector<double> mapSum;
 };
 
@@ -40,8 +41,10 @@ Estimate pooled(const std::vector<double>& groupSums, const std::vector<int>& co
     e.value = total / n;
     const auto k = static_cast<double>(means.size());
     double m = 0.0, ss = 0.0;
-    for (const double v : means) m += v / k;
-    for (const double v : means) ss += (v - m) * (v - m);
+    for (const double v : means)
+        m += v / k;
+    for (const double v : means)
+        ss += (v - m) * (v - m);
     e.se = std::sqrt(ss / (k - 1.0) / k);
     return e;
 }
@@ -74,7 +77,8 @@ GaussianCheckResult runGaussianCheck(const GaussianCheckConfig& config) {
     // within a pair), and the spread of group means gives an honest SE with both the data and the
     // integration noise in it.
     const int groups = std::max(1, std::min(config.replicas, config.pairs));
-    if (config.pairs > 1) settings.replicas = 1;
+    if (config.pairs > 1)
+        settings.replicas = 1;
     std::vector<Running> running(plan.pairs().size());
     for (Running& r : running) {
         r.mapSum.assign(static_cast<std::size_t>(config.dim), 0.0);
@@ -82,7 +86,8 @@ GaussianCheckResult runGaussianCheck(const GaussianCheckConfig& config) {
     }
     std::vector<int> groupCounts(static_cast<std::size_t>(groups), 0);
     for (int p = 0; p < config.pairs; ++p) {
-        const GaussianSample sample = drawGaussianSample(result.params, mixSeed(config.seed, 1000003 + p));
+        const GaussianSample sample =
+            drawGaussianSample(result.params, mixSeed(config.seed, 1000003 + p));
         denoiser.setObservation(sample.y);
         const int group = p % groups;
         settings.seed = mixSeed(config.seed, 2000003 + group);
@@ -97,7 +102,8 @@ GaussianCheckResult runGaussianCheck(const GaussianCheckConfig& config) {
             running[q].groupSums[group].first += pr.io.value;
             running[q].groupSums[group].second += pr.is.value;
             const torch::Tensor map = pr.ioMap.reshape({-1}).contiguous();
-            for (int i = 0; i < config.dim; ++i) running[q].mapSum[i] += map.data_ptr<double>()[i];
+            for (int i = 0; i < config.dim; ++i)
+                running[q].mapSum[i] += map.data_ptr<double>()[i];
         }
     }
 
@@ -122,14 +128,16 @@ GaussianCheckResult runGaussianCheck(const GaussianCheckConfig& config) {
             c.estimateStandard = running[q].singleIs.value;
             c.seStandard = running[q].singleIs.se;
         }
-        for (const double v : running[q].mapSum) c.map.push_back(v / config.pairs);
+        for (const double v : running[q].mapSum)
+            c.map.push_back(v / config.pairs);
         WordSet without = none;
         if (plan.pairs()[q].kind == "cmi") {
             without = all;
             without[q - 1] = false;  // pairs are MI first, then word 0, 1, ...
         }
         c.exact = exactInformation(result.params, all, without);
-        c.exactTruncated = exactInformationTruncated(result.params, all, without, result.logSnrLo, result.logSnrHi);
+        c.exactTruncated = exactInformationTruncated(result.params, all, without, result.logSnrLo,
+                                                     result.logSnrHi);
         if (plan.pairs()[q].kind == "mi") {
             result.mi = std::move(c);
         } else {
@@ -141,17 +149,19 @@ GaussianCheckResult runGaussianCheck(const GaussianCheckConfig& config) {
 
 nlohmann::json toJson(const GaussianCheckResult& result, const GaussianCheckConfig& config) {
     auto quantity = [](const CheckedQuantity& c) {
-        return nlohmann::json{{"estimate", c.estimate},
-                              {"se", c.se},
-                              {"estimate_standard", c.estimateStandard},
-                              {"se_standard", c.seStandard},
-                              {"exact", c.exact},
-                              {"exact_truncated", c.exactTruncated},
-                              {"relative_error", (c.estimate - c.exactTruncated) / c.exactTruncated},
-                              {"z", c.se > 0 ? (c.estimate - c.exactTruncated) / c.se : 0.0}};
+        return nlohmann::json{
+            {"estimate", c.estimate},
+            {"se", c.se},
+            {"estimate_standard", c.estimateStandard},
+            {"se_standard", c.seStandard},
+            {"exact", c.exact},
+            {"exact_truncated", c.exactTruncated},
+            {"relative_error", (c.estimate - c.exactTruncated) / c.exactTruncated},
+            {"z", c.se > 0 ? (c.estimate - c.exactTruncated) / c.se : 0.0}};
     };
     nlohmann::json cmi = nlohmann::json::array();
-    for (const CheckedQuantity& c : result.cmi) cmi.push_back(quantity(c));
+    for (const CheckedQuantity& c : result.cmi)
+        cmi.push_back(quantity(c));
     nlohmann::json params = toJson(result.params);
     params["logsnr_range"] = {result.logSnrLo, result.logSnrHi};
     params["dim"] = config.dim;
@@ -167,14 +177,17 @@ nlohmann::json toJson(const GaussianCheckResult& result, const GaussianCheckConf
             {"evaluations", result.evaluations}};
 }
 
-EstimatorSpread measureEstimatorSpread(int dim, int words, std::uint64_t worldSeed, SamplerKind sampler,
-                                       int samples, int repeats, std::uint64_t seed) {
+EstimatorSpread measureEstimatorSpread(int dim, int words, std::uint64_t worldSeed,
+                                       SamplerKind sampler, int samples, int repeats,
+                                       std::uint64_t seed) {
     const std::shared_ptr<Model> model = makeGaussianModel(dim, words, worldSeed);
-    const GaussianSample sample = drawGaussianSample(model->gaussian->params(), mixSeed(worldSeed, 77));
+    const GaussianSample sample =
+        drawGaussianSample(model->gaussian->params(), mixSeed(worldSeed, 77));
     model->gaussian->setObservation(sample.y);
     InfoEngine engine(model->denoiser, model->textEncoder);
     const std::string prompt = allWordsPrompt(words);
-    const InfoPlan plan = InfoPlan::unitsOf(prompt, {segmentPrompt(prompt).front()}, OmissionMode::Omit, "_", false);
+    const InfoPlan plan =
+        InfoPlan::unitsOf(prompt, {segmentPrompt(prompt).front()}, OmissionMode::Omit, "_", false);
     EngineSettings settings;
     settings.samples = samples;
     settings.sampler = sampler;
@@ -189,9 +202,11 @@ EstimatorSpread measureEstimatorSpread(int dim, int words, std::uint64_t worldSe
         spread.meanReportedSe += snap.pairs.front().io.se / repeats;
         spread.evaluationsPerRun = snap.evaluations;
     }
-    for (const double v : values) spread.mean += v / repeats;
+    for (const double v : values)
+        spread.mean += v / repeats;
     double ss = 0.0;
-    for (const double v : values) ss += (v - spread.mean) * (v - spread.mean);
+    for (const double v : values)
+        ss += (v - spread.mean) * (v - spread.mean);
     spread.sd = repeats > 1 ? std::sqrt(ss / (repeats - 1)) : 0.0;
     return spread;
 }

@@ -10,7 +10,8 @@ GaussianDenoiser::GaussianDenoiser(GaussianParams params) : m_params(std::move(p
     const int64_t dim = m_params.dim();
     const auto words = static_cast<int64_t>(m_params.words.size());
     m_priorPrecision = torch::empty({dim}, torch::kFloat64);
-    for (int64_t i = 0; i < dim; ++i) m_priorPrecision[i] = 1.0 / m_params.priorVar[i];
+    for (int64_t i = 0; i < dim; ++i)
+        m_priorPrecision[i] = 1.0 / m_params.priorVar[i];
     m_regionPrecision = torch::zeros({words, dim}, torch::kFloat64);
     for (int64_t k = 0; k < words; ++k) {
         for (const int i : m_params.words[k].region) {
@@ -22,15 +23,18 @@ GaussianDenoiser::GaussianDenoiser(GaussianParams params) : m_params(std::move(p
 
 void GaussianDenoiser::setObservation(const std::vector<std::vector<double>>& y) {
     const int64_t dim = m_params.dim();
-    if (y.size() != m_params.words.size()) throw Error("observation has the wrong number of words");
+    if (y.size() != m_params.words.size())
+        throw Error("observation has the wrong number of words");
     std::vector<double> flat;
     flat.reserve(y.size() * dim);
     for (const auto& row : y) {
-        if (static_cast<int64_t>(row.size()) != dim) throw Error("observation has the wrong size");
+        if (static_cast<int64_t>(row.size()) != dim)
+            throw Error("observation has the wrong size");
         flat.insert(flat.end(), row.begin(), row.end());
     }
     const torch::Tensor values =
-        torch::from_blob(flat.data(), {static_cast<int64_t>(y.size()), dim}, torch::kFloat64).clone();
+        torch::from_blob(flat.data(), {static_cast<int64_t>(y.size()), dim}, torch::kFloat64)
+            .clone();
     m_weightedY = values * m_regionPrecision;
 }
 
@@ -39,7 +43,8 @@ torch::Tensor GaussianDenoiser::predict(const torch::Tensor& z, const torch::Ten
     const int64_t batch = z.size(0);
     // Presence of word k in each row: [B, K].
     const torch::Tensor present = (cond.select(2, 0) * condMask).to(torch::kFloat64);
-    const torch::Tensor precision = m_priorPrecision.unsqueeze(0) + present.matmul(m_regionPrecision);
+    const torch::Tensor precision =
+        m_priorPrecision.unsqueeze(0) + present.matmul(m_regionPrecision);
     const torch::Tensor variance = 1.0 / precision;
     const torch::Tensor mean = variance * present.matmul(m_weightedY);
     const torch::Tensor a2 = torch::sigmoid(logSnr.to(torch::kFloat64)).unsqueeze(1);
@@ -53,7 +58,9 @@ LogSnrRange GaussianDenoiser::trainedLogSnrRange() const {
     return {m_params.logSnrLo, m_params.logSnrHi};
 }
 
-std::vector<int64_t> GaussianDenoiser::dataShape() const { return {1, 1, m_params.dim()}; }
+std::vector<int64_t> GaussianDenoiser::dataShape() const {
+    return {1, 1, m_params.dim()};
+}
 
 Tokenization GaussianTextEncoder::tokenize(const std::string& prompt) const {
     Tokenization result;
@@ -69,7 +76,8 @@ Tokenization GaussianTextEncoder::tokenize(const std::string& prompt) const {
         token.end = span.end;
         token.word = static_cast<int>(result.words.size());
         for (int k = 0; k < m_words; ++k) {
-            if (text == wordName(k)) token.id = k;
+            if (text == wordName(k))
+                token.id = k;
         }
         token.unknown = token.id < 0;
         Word word;
@@ -86,7 +94,8 @@ Tokenization GaussianTextEncoder::tokenize(const std::string& prompt) const {
 WordSet GaussianTextEncoder::wordSet(const std::string& prompt) const {
     WordSet set(static_cast<std::size_t>(m_words), false);
     for (const Token& token : tokenize(prompt).tokens) {
-        if (token.id >= 0) set[static_cast<std::size_t>(token.id)] = true;
+        if (token.id >= 0)
+            set[static_cast<std::size_t>(token.id)] = true;
     }
     return set;
 }
@@ -96,14 +105,17 @@ TextEncoding GaussianTextEncoder::encode(const std::string& prompt) {
     TextEncoding encoding;
     encoding.cond = torch::zeros({m_words, 1}, torch::kFloat32);
     for (int k = 0; k < m_words; ++k) {
-        if (set[static_cast<std::size_t>(k)]) encoding.cond[k][0] = 1.0f;
+        if (set[static_cast<std::size_t>(k)])
+            encoding.cond[k][0] = 1.0f;
     }
     encoding.mask = torch::ones({m_words}, torch::kFloat32);
     return encoding;
 }
 
 torch::Tensor gaussianDataTensor(const std::vector<double>& x) {
-    return torch::tensor(x, torch::kFloat64).to(torch::kFloat32).view({1, 1, static_cast<int64_t>(x.size())});
+    return torch::tensor(x, torch::kFloat64)
+        .to(torch::kFloat32)
+        .view({1, 1, static_cast<int64_t>(x.size())});
 }
 
 }  // namespace infolens

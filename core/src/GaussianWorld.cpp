@@ -12,8 +12,12 @@ namespace infolens {
 
 namespace {
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-double softplus(double x) { return x > 30.0 ? x : std::log1p(std::exp(x)); }
+double sigmoid(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
+double softplus(double x) {
+    return x > 30.0 ? x : std::log1p(std::exp(x));
+}
 
 double logUniform(std::mt19937_64& rng, double lo, double hi) {
     std::uniform_real_distribution<double> u(std::log(lo), std::log(hi));
@@ -21,7 +25,8 @@ double logUniform(std::mt19937_64& rng, double lo, double hi) {
 }
 
 void checkSet(const GaussianParams& params, const WordSet& set) {
-    if (set.size() != params.words.size()) throw Error("word set size does not match the model");
+    if (set.size() != params.words.size())
+        throw Error("word set size does not match the model");
 }
 
 // Integral over [lo, hi] of sig(a + log q): the mmse of one coordinate with variance q.
@@ -32,15 +37,20 @@ double mmseIntegral(double q, double lo, double hi) {
 
 }  // namespace
 
-std::string wordName(int k) { return "w" + std::to_string(k); }
+std::string wordName(int k) {
+    return "w" + std::to_string(k);
+}
 
 GaussianParams drawGaussianParams(int dim, int words, std::uint64_t seed) {
-    if (dim < 1 || dim > 1 << 16) throw Error("Gaussian dim must be in [1, 65536]");
-    if (words < 1 || words > 64) throw Error("Gaussian words must be in [1, 64]");
+    if (dim < 1 || dim > 1 << 16)
+        throw Error("Gaussian dim must be in [1, 65536]");
+    if (words < 1 || words > 64)
+        throw Error("Gaussian words must be in [1, 64]");
     std::mt19937_64 rng(mixSeed(seed, 0x6a05));
     GaussianParams params;
     params.priorVar.resize(static_cast<std::size_t>(dim));
-    for (double& v : params.priorVar) v = logUniform(rng, 0.25, 4.0);
+    for (double& v : params.priorVar)
+        v = logUniform(rng, 0.25, 4.0);
     std::vector<int> order(static_cast<std::size_t>(dim));
     std::iota(order.begin(), order.end(), 0);
     for (int k = 0; k < words; ++k) {
@@ -58,14 +68,17 @@ GaussianParams drawGaussianParams(int dim, int words, std::uint64_t seed) {
 }
 
 std::vector<std::vector<double>> drawGaussianObservation(const GaussianParams& params,
-                                                         const std::vector<double>& x, std::uint64_t seed) {
-    if (x.size() != params.priorVar.size()) throw Error("x has the wrong number of coordinates for this model");
+                                                         const std::vector<double>& x,
+                                                         std::uint64_t seed) {
+    if (x.size() != params.priorVar.size())
+        throw Error("x has the wrong number of coordinates for this model");
     std::mt19937_64 rng(mixSeed(seed, 0x0b5e));
     std::normal_distribution<double> normal(0.0, 1.0);
     std::vector<std::vector<double>> y;
     for (const GaussianWord& word : params.words) {
         std::vector<double> row(x.size(), 0.0);
-        for (const int i : word.region) row[i] = x[i] + std::sqrt(word.noiseVar) * normal(rng);
+        for (const int i : word.region)
+            row[i] = x[i] + std::sqrt(word.noiseVar) * normal(rng);
         y.push_back(std::move(row));
     }
     return y;
@@ -76,7 +89,8 @@ GaussianSample drawGaussianSample(const GaussianParams& params, std::uint64_t se
     std::normal_distribution<double> normal(0.0, 1.0);
     GaussianSample sample;
     sample.x.resize(params.priorVar.size());
-    for (std::size_t i = 0; i < sample.x.size(); ++i) sample.x[i] = std::sqrt(params.priorVar[i]) * normal(rng);
+    for (std::size_t i = 0; i < sample.x.size(); ++i)
+        sample.x[i] = std::sqrt(params.priorVar[i]) * normal(rng);
     sample.y = drawGaussianObservation(params, sample.x, seed);
     return sample;
 }
@@ -84,12 +98,16 @@ GaussianSample drawGaussianSample(const GaussianParams& params, std::uint64_t se
 std::vector<double> posteriorVariance(const GaussianParams& params, const WordSet& set) {
     checkSet(params, set);
     std::vector<double> precision(params.priorVar.size());
-    for (std::size_t i = 0; i < precision.size(); ++i) precision[i] = 1.0 / params.priorVar[i];
+    for (std::size_t i = 0; i < precision.size(); ++i)
+        precision[i] = 1.0 / params.priorVar[i];
     for (std::size_t k = 0; k < params.words.size(); ++k) {
-        if (!set[k]) continue;
-        for (const int i : params.words[k].region) precision[i] += 1.0 / params.words[k].noiseVar;
+        if (!set[k])
+            continue;
+        for (const int i : params.words[k].region)
+            precision[i] += 1.0 / params.words[k].noiseVar;
     }
-    for (double& p : precision) p = 1.0 / p;
+    for (double& p : precision)
+        p = 1.0 / p;
     return precision;
 }
 
@@ -98,10 +116,13 @@ std::vector<double> posteriorMean(const GaussianParams& params, const WordSet& s
     std::vector<double> mean = posteriorVariance(params, set);
     std::vector<double> evidence(mean.size(), 0.0);
     for (std::size_t k = 0; k < params.words.size(); ++k) {
-        if (!set[k]) continue;
-        for (const int i : params.words[k].region) evidence[i] += y[k][i] / params.words[k].noiseVar;
+        if (!set[k])
+            continue;
+        for (const int i : params.words[k].region)
+            evidence[i] += y[k][i] / params.words[k].noiseVar;
     }
-    for (std::size_t i = 0; i < mean.size(); ++i) mean[i] *= evidence[i];
+    for (std::size_t i = 0; i < mean.size(); ++i)
+        mean[i] *= evidence[i];
     return mean;
 }
 
@@ -110,7 +131,8 @@ std::vector<double> exactInformationMap(const GaussianParams& params, const Word
     const std::vector<double> p1 = posteriorVariance(params, with);
     const std::vector<double> p2 = posteriorVariance(params, without);
     std::vector<double> map(p1.size());
-    for (std::size_t i = 0; i < map.size(); ++i) map[i] = 0.5 * std::log(p2[i] / p1[i]);
+    for (std::size_t i = 0; i < map.size(); ++i)
+        map[i] = 0.5 * std::log(p2[i] / p1[i]);
     return map;
 }
 
@@ -174,7 +196,8 @@ PointwiseIntegrand expectedIntegrand(const GaussianParams& params, const Gaussia
 PointwiseIntegrand integratedPointwise(const GaussianParams& params, const GaussianSample& sample,
                                        const WordSet& with, const WordSet& without, double lo,
                                        double hi, int intervals) {
-    if (intervals % 2) ++intervals;
+    if (intervals % 2)
+        ++intervals;
     const double h = (hi - lo) / intervals;
     PointwiseIntegrand total;
     for (int j = 0; j <= intervals; ++j) {
@@ -215,17 +238,22 @@ GaussianParams gaussianParamsFromJson(const nlohmann::json& json) {
             params.words.push_back(std::move(word));
         }
         const auto range = json.at("logsnr_range").get<std::vector<double>>();
-        if (range.size() != 2 || !(range[1] > range[0])) throw Error("logsnr_range must be [lo, hi] with hi > lo");
+        if (range.size() != 2 || !(range[1] > range[0]))
+            throw Error("logsnr_range must be [lo, hi] with hi > lo");
         params.logSnrLo = range[0];
         params.logSnrHi = range[1];
-        if (params.priorVar.empty() || params.words.empty()) throw Error("needs prior_var and words");
+        if (params.priorVar.empty() || params.words.empty())
+            throw Error("needs prior_var and words");
         for (const double v : params.priorVar) {
-            if (!(v > 0.0)) throw Error("prior variances must be positive");
+            if (!(v > 0.0))
+                throw Error("prior variances must be positive");
         }
         for (const GaussianWord& word : params.words) {
-            if (!(word.noiseVar > 0.0)) throw Error("noise variances must be positive");
+            if (!(word.noiseVar > 0.0))
+                throw Error("noise variances must be positive");
             for (const int i : word.region) {
-                if (i < 0 || i >= params.dim()) throw Error("a region index lies outside [0, dim)");
+                if (i < 0 || i >= params.dim())
+                    throw Error("a region index lies outside [0, dim)");
             }
         }
         return params;

@@ -3,6 +3,7 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -21,32 +22,64 @@ bool isJpeg(const std::vector<unsigned char>& bytes) {
 // end-of-image marker, allowing trailing padding.
 bool jpegHasEndMarker(const std::vector<unsigned char>& bytes) {
     std::size_t end = bytes.size();
-    while (end > 2 && bytes[end - 1] == 0x00) --end;
+    while (end > 2 && bytes[end - 1] == 0x00)
+        --end;
     return end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
 }
 
+std::uint32_t bigEndian32(const unsigned char* p) {
+    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+           p[3];
+}
+
+// stb_image refuses very large PNGs before reporting their size, which would leave the user with
+// "unknown image type"; read the size from the IHDR chunk so the message says what is wrong.
+bool pngHeaderSize(const std::vector<unsigned char>& bytes, std::int64_t& width,
+                   std::int64_t& height) {
+    static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (bytes.size() < 24 || !std::equal(kSignature, kSignature + 8, bytes.begin()))
+        return false;
+    if (!std::equal(bytes.begin() + 12, bytes.begin() + 16, "IHDR"))
+        return false;
+    width = bigEndian32(&bytes[16]);
+    height = bigEndian32(&bytes[20]);
+    return true;
+}
+
+void refuseOversized(std::int64_t width, std::int64_t height, const std::string& name) {
+    if (width * height > kMaxImagePixels) {
+        throw Error("'" + name + "' claims " + std::to_string(width) + "x" +
+                    std::to_string(height) +
+                    " pixels, more than the limit of 2^28; refusing to decode it");
+    }
+}
+
 void appendToString(void* context, void* data, int size) {
-    static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+    static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                               static_cast<std::size_t>(size));
 }
 
 }  // namespace
 
 Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& name) {
-    if (bytes.empty()) throw Error("'" + name + "' is empty (0 bytes)");
+    if (bytes.empty())
+        throw Error("'" + name + "' is empty (0 bytes)");
     if (static_cast<std::int64_t>(bytes.size()) > kMaxImageFileBytes || bytes.size() > INT_MAX) {
         throw Error("'" + name + "' is too large to be an image this program reads");
     }
     const auto* data = bytes.data();
     const int length = static_cast<int>(bytes.size());
+    std::int64_t headerWidth = 0, headerHeight = 0;
+    if (pngHeaderSize(bytes, headerWidth, headerHeight))
+        refuseOversized(headerWidth, headerHeight, name);
     int width = 0, height = 0, channels = 0;
     if (!stbi_info_from_memory(data, length, &width, &height, &channels)) {
-        throw Error("'" + name + "' is not a readable PNG, JPEG or BMP image (" + stbi_failure_reason() + ")");
+        throw Error("'" + name + "' is not a readable PNG, JPEG or BMP image (" +
+                    stbi_failure_reason() + ")");
     }
-    if (width <= 0 || height <= 0) throw Error("'" + name + "' has no pixels");
-    if (static_cast<std::int64_t>(width) * height > kMaxImagePixels) {
-        throw Error("'" + name + "' claims " + std::to_string(width) + "x" + std::to_string(height) +
-                    " pixels, more than the limit of 2^28; refusing to decode it");
-    }
+    if (width <= 0 || height <= 0)
+        throw Error("'" + name + "' has no pixels");
+    refuseOversized(width, height, name);
     if (isJpeg(bytes) && !jpegHasEndMarker(bytes)) {
         throw Error("'" + name + "' is a truncated JPEG (no end-of-image marker)");
     }
@@ -62,7 +95,9 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
     return image;
 }
 
-Image loadImage(const std::string& path) { return decodeImage(readFileBytes(path), path); }
+Image loadImage(const std::string& path) {
+    return decodeImage(readFileBytes(path), path);
+}
 
 void writePng(const std::string& path, int width, int height, int channels,
               const std::vector<std::uint8_t>& pixels) {

@@ -24,14 +24,15 @@ void fillNormals(std::uint64_t drawSeed, double* out, int64_t count) {
         const double u2 = unitFromBits(mixSeed(drawSeed, static_cast<std::uint64_t>(j + 1)));
         const double r = std::sqrt(-2.0 * std::log(u1));
         out[j] = r * std::cos(2.0 * M_PI * u2);
-        if (j + 1 < count) out[j + 1] = r * std::sin(2.0 * M_PI * u2);
+        if (j + 1 < count)
+            out[j + 1] = r * std::sin(2.0 * M_PI * u2);
     }
 }
 
 struct PairAccumulator {
-    torch::Tensor mapSum;    // [H, W] float64, sum over draws of w * f_o per pixel
-    torch::Tensor mapSqSum;  // [H, W]
-    torch::Tensor isMapSum;  // [H, W] when requested
+    torch::Tensor mapSum;            // [H, W] float64, sum over draws of w * f_o per pixel
+    torch::Tensor mapSqSum;          // [H, W]
+    torch::Tensor isMapSum;          // [H, W] when requested
     std::vector<double> orthogonal;  // per draw, unweighted
     std::vector<double> standard;
 };
@@ -42,12 +43,15 @@ Estimate estimateFromDraws(const std::vector<double>& values, const std::vector<
                            int replicas, SamplerKind kind) {
     Estimate estimate;
     const auto n = static_cast<double>(values.size());
-    if (values.empty()) return estimate;
+    if (values.empty())
+        return estimate;
     estimate.value = std::accumulate(values.begin(), values.end(), 0.0) / n;
     if (kind == SamplerKind::Iid || replicas < 2) {
-        if (values.size() < 2) return {estimate.value, std::numeric_limits<double>::infinity()};
+        if (values.size() < 2)
+            return {estimate.value, std::numeric_limits<double>::infinity()};
         double ss = 0.0;
-        for (const double v : values) ss += (v - estimate.value) * (v - estimate.value);
+        for (const double v : values)
+            ss += (v - estimate.value) * (v - estimate.value);
         estimate.se = std::sqrt(ss / (n - 1.0) / n);
         return estimate;
     }
@@ -59,12 +63,15 @@ Estimate estimateFromDraws(const std::vector<double>& values, const std::vector<
     }
     std::vector<double> means;
     for (int r = 0; r < replicas; ++r) {
-        if (counts[r] > 0) means.push_back(sums[r] / counts[r]);
+        if (counts[r] > 0)
+            means.push_back(sums[r] / counts[r]);
     }
-    if (means.size() < 2) return {estimate.value, std::numeric_limits<double>::infinity()};
+    if (means.size() < 2)
+        return {estimate.value, std::numeric_limits<double>::infinity()};
     const double m = std::accumulate(means.begin(), means.end(), 0.0) / means.size();
     double ss = 0.0;
-    for (const double v : means) ss += (v - m) * (v - m);
+    for (const double v : means)
+        ss += (v - m) * (v - m);
     const auto k = static_cast<double>(means.size());
     estimate.se = std::sqrt(ss / (k - 1.0) / k);
     return estimate;
@@ -72,25 +79,31 @@ Estimate estimateFromDraws(const std::vector<double>& values, const std::vector<
 
 InfoEngine::InfoEngine(std::shared_ptr<Denoiser> denoiser, std::shared_ptr<TextEncoder> encoder)
     : m_denoiser(std::move(denoiser)), m_encoder(std::move(encoder)) {
-    if (!m_denoiser || !m_encoder) throw Error("the engine needs a denoiser and a text encoder");
+    if (!m_denoiser || !m_encoder)
+        throw Error("the engine needs a denoiser and a text encoder");
 }
 
 const TextEncoding& InfoEngine::encoding(const std::string& prompt) {
     auto found = m_textCache.find(prompt);
-    if (found != m_textCache.end()) return found->second;
+    if (found != m_textCache.end())
+        return found->second;
     TextEncoding encoding = m_encoder->encode(prompt);
     return m_textCache.emplace(prompt, std::move(encoding)).first->second;
 }
 
-Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const EngineSettings& settings,
-                         const ProgressCallback& progress, const CancelToken* cancel) {
-    if (settings.samples < 1) throw Error("samples must be at least 1");
-    if (settings.maxBatch < 1) throw Error("max batch must be at least 1");
-    if (plan.pairs().empty()) throw Error("the plan has nothing to compute");
+Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
+                         const EngineSettings& settings, const ProgressCallback& progress,
+                         const CancelToken* cancel) {
+    if (settings.samples < 1)
+        throw Error("samples must be at least 1");
+    if (settings.maxBatch < 1)
+        throw Error("max batch must be at least 1");
+    if (plan.pairs().empty())
+        throw Error("the plan has nothing to compute");
     const std::vector<int64_t> shape = m_denoiser->dataShape();
     if (xIn.sizes() != torch::IntArrayRef(shape)) {
-        throw Error("the image data has shape " + c10::str(xIn.sizes()) + " but the model expects " +
-                    c10::str(torch::IntArrayRef(shape)));
+        throw Error("the image data has shape " + c10::str(xIn.sizes()) +
+                    " but the model expects " + c10::str(torch::IntArrayRef(shape)));
     }
     torch::InferenceMode inferenceGuard;
     const torch::ScalarType dtype = m_denoiser->dtype();
@@ -128,7 +141,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
     for (PairAccumulator& a : acc) {
         a.mapSum = torch::zeros({height, width}, mapOptions);
         a.mapSqSum = torch::zeros({height, width}, mapOptions);
-        if (settings.standardMaps) a.isMapSum = torch::zeros({height, width}, mapOptions);
+        if (settings.standardMaps)
+            a.isMapSum = torch::zeros({height, width}, mapOptions);
         a.orthogonal.reserve(settings.samples);
         a.standard.reserve(settings.samples);
     }
@@ -152,7 +166,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             PairResult result;
             result.pair = pairs[p];
-            std::vector<double> weighted(acc[p].orthogonal.size()), weightedStd(acc[p].standard.size());
+            std::vector<double> weighted(acc[p].orthogonal.size()),
+                weightedStd(acc[p].standard.size());
             for (std::size_t i = 0; i < weighted.size(); ++i) {
                 weighted[i] = weights[i] * acc[p].orthogonal[i];
                 weightedStd[i] = weights[i] * acc[p].standard[i];
@@ -161,10 +176,12 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
             result.is = estimateFromDraws(weightedStd, replicaOf, replicas, settings.sampler);
             if (n > 0) {
                 result.ioMap = acc[p].mapSum / n;
-                const torch::Tensor var = (acc[p].mapSqSum - n * result.ioMap.square()).clamp_min(0.0) /
-                                          std::max(1.0, n - 1.0);
+                const torch::Tensor var =
+                    (acc[p].mapSqSum - n * result.ioMap.square()).clamp_min(0.0) /
+                    std::max(1.0, n - 1.0);
                 result.ioMapSe = (var / n).sqrt();
-                if (settings.standardMaps) result.isMap = acc[p].isMapSum / n;
+                if (settings.standardMaps)
+                    result.isMap = acc[p].isMapSum / n;
             } else {
                 result.ioMap = torch::zeros({height, width}, mapOptions);
                 result.ioMapSe = torch::zeros({height, width}, mapOptions);
@@ -172,7 +189,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
             if (settings.keepIntegrand) {
                 result.integrand.resize(weighted.size());
                 for (std::size_t i = 0; i < weighted.size(); ++i) {
-                    result.integrand[i] = {logSnrs[i], weights[i], acc[p].orthogonal[i], acc[p].standard[i]};
+                    result.integrand[i] = {logSnrs[i], weights[i], acc[p].orthogonal[i],
+                                           acc[p].standard[i]};
                 }
             }
             snap.pairs.push_back(std::move(result));
@@ -203,7 +221,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
         const torch::Tensor a = torch::from_blob(batchLogSnr.data(), {nb}, torch::kFloat64).clone();
         const torch::Tensor w = torch::from_blob(batchWeight.data(), {nb}, torch::kFloat64).clone();
         const torch::Tensor eps =
-            torch::from_blob(noise.data(), {nb, channels, height, width}, torch::kFloat64).to(dtype);
+            torch::from_blob(noise.data(), {nb, channels, height, width}, torch::kFloat64)
+                .to(dtype);
         const torch::Tensor alpha = torch::sigmoid(a).sqrt().to(dtype).view({nb, 1, 1, 1});
         const torch::Tensor sigma = torch::sigmoid(-a).sqrt().to(dtype).view({nb, 1, 1, 1});
         const torch::Tensor z = alpha * x.unsqueeze(0) + sigma * eps;
@@ -221,22 +240,25 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
             const torch::Tensor aPart = aRows.narrow(0, r0, len);
             const torch::Tensor raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
                                                           maskRows.narrow(0, r0, len));
-            parts.push_back(epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
+            parts.push_back(
+                epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
         }
-        const torch::Tensor predicted =
-            (parts.size() == 1 ? parts.front() : torch::cat(parts, 0)).view({nb, numConditions, channels, height, width});
+        const torch::Tensor predicted = (parts.size() == 1 ? parts.front() : torch::cat(parts, 0))
+                                            .view({nb, numConditions, channels, height, width});
 
         const torch::Tensor wView = w.view({nb, 1, 1});
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             const torch::Tensor e1 = predicted.select(1, pairs[p].c1);
             const torch::Tensor e2 = predicted.select(1, pairs[p].c2);
-            const torch::Tensor fo = 0.5 * (e1 - e2).square().sum(1).to(torch::kFloat64);  // [nb, H, W]
+            const torch::Tensor fo =
+                0.5 * (e1 - e2).square().sum(1).to(torch::kFloat64);  // [nb, H, W]
             const torch::Tensor fs =
                 0.5 * ((eps - e2).square() - (eps - e1).square()).sum(1).to(torch::kFloat64);
             const torch::Tensor weighted = fo * wView;
             acc[p].mapSum += weighted.sum(0);
             acc[p].mapSqSum += weighted.square().sum(0);
-            if (settings.standardMaps) acc[p].isMapSum += (fs * wView).sum(0);
+            if (settings.standardMaps)
+                acc[p].isMapSum += (fs * wView).sum(0);
             const torch::Tensor foTotal = fo.sum({1, 2}).contiguous();
             const torch::Tensor fsTotal = fs.sum({1, 2}).contiguous();
             acc[p].orthogonal.insert(acc[p].orthogonal.end(), foTotal.data_ptr<double>(),
@@ -247,10 +269,12 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan, const E
         state.drawsDone += static_cast<int>(nb);
         state.evaluations += rows;
         ++state.batches;
-        if (progress && state.drawsDone < settings.samples) progress(publish(false));
+        if (progress && state.drawsDone < settings.samples)
+            progress(publish(false));
     }
     Snapshot final = publish(true);
-    if (progress) progress(final);
+    if (progress)
+        progress(final);
     return final;
 }
 

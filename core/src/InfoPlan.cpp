@@ -11,7 +11,8 @@ namespace {
 
 std::string variantWithout(const std::string& prompt, const Span& span, OmissionMode mode,
                            const std::string& placeholder) {
-    return mode == OmissionMode::Omit ? omitSpan(prompt, span) : replaceSpan(prompt, span, placeholder);
+    return mode == OmissionMode::Omit ? omitSpan(prompt, span)
+                                      : replaceSpan(prompt, span, placeholder);
 }
 
 }  // namespace
@@ -19,7 +20,8 @@ std::string variantWithout(const std::string& prompt, const Span& span, Omission
 int InfoPlan::addCondition(const std::string& prompt) {
     const std::string normalized = normalizeWhitespace(prompt);
     const auto found = std::find(m_conditions.begin(), m_conditions.end(), normalized);
-    if (found != m_conditions.end()) return static_cast<int>(found - m_conditions.begin());
+    if (found != m_conditions.end())
+        return static_cast<int>(found - m_conditions.begin());
     m_conditions.push_back(normalized);
     return static_cast<int>(m_conditions.size() - 1);
 }
@@ -34,7 +36,8 @@ void InfoPlan::addPair(InfoPair pair) {
 
 InfoPlan InfoPlan::unitsOf(const std::string& prompt, const std::vector<Span>& units,
                            OmissionMode mode, const std::string& placeholder, bool includeMi) {
-    if (normalizeWhitespace(prompt).empty()) throw Error("the prompt is empty");
+    if (normalizeWhitespace(prompt).empty())
+        throw Error("the prompt is empty");
     InfoPlan plan;
     const int full = plan.addCondition(prompt);
     if (includeMi) {
@@ -42,11 +45,13 @@ InfoPlan InfoPlan::unitsOf(const std::string& prompt, const std::vector<Span>& u
         plan.addPair({"MI(prompt)", "mi", full, null, {}});
     }
     for (const Span& unit : units) {
-        if (unit.begin < 0 || unit.end > static_cast<int>(prompt.size()) || unit.begin >= unit.end) {
+        if (unit.begin < 0 || unit.end > static_cast<int>(prompt.size()) ||
+            unit.begin >= unit.end) {
             throw Error("a word span lies outside the prompt");
         }
         const int without = plan.addCondition(variantWithout(prompt, unit, mode, placeholder));
-        plan.addPair({prompt.substr(unit.begin, unit.end - unit.begin), "cmi", full, without, unit});
+        plan.addPair(
+            {prompt.substr(unit.begin, unit.end - unit.begin), "cmi", full, without, unit});
     }
     return plan;
 }
@@ -55,7 +60,8 @@ InfoPlan InfoPlan::wordsOf(const std::string& prompt, const TextEncoder& encoder
                            const std::string& placeholder, bool includeMi) {
     const Tokenization tokens = encoder.tokenize(prompt);
     std::vector<Span> units;
-    for (const Word& word : tokens.words) units.push_back(word.span);
+    for (const Word& word : tokens.words)
+        units.push_back(word.span);
     return unitsOf(prompt, units, mode, placeholder, includeMi);
 }
 
@@ -63,12 +69,17 @@ InfoPlan InfoPlan::intervention(const std::string& original, const std::string& 
     InfoPlan plan;
     const int c1 = plan.addCondition(original);
     const int c2 = plan.addCondition(edited);
-    plan.addPair({"'" + plan.m_conditions[c1] + "' vs '" + plan.m_conditions[c2] + "'", "intervention", c1, c2, {}});
+    plan.addPair({"'" + plan.m_conditions[c1] + "' vs '" + plan.m_conditions[c2] + "'",
+                  "intervention",
+                  c1,
+                  c2,
+                  {}});
     return plan;
 }
 
 InfoPlan InfoPlan::captions(const std::vector<std::string>& captions) {
-    if (captions.empty()) throw Error("caption ranking needs at least one caption");
+    if (captions.empty())
+        throw Error("caption ranking needs at least one caption");
     InfoPlan plan;
     const int null = plan.addCondition("");
     for (const std::string& caption : captions) {

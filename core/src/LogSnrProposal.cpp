@@ -7,7 +7,9 @@
 namespace infolens {
 
 namespace {
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double sigmoid(double x) {
+    return 1.0 / (1.0 + std::exp(-x));
+}
 }  // namespace
 
 LogSnrProposal::LogSnrProposal(double loc, double scale, double clip)
@@ -18,7 +20,8 @@ LogSnrProposal::LogSnrProposal(double loc, double scale, double clip)
 }
 
 LogSnrProposal LogSnrProposal::fitToRange(double lo, double hi, double clip) {
-    if (!(hi > lo)) throw Error("trained log-SNR range is empty");
+    if (!(hi > lo))
+        throw Error("trained log-SNR range is empty");
     return LogSnrProposal(0.5 * (lo + hi), (hi - lo) / (2.0 * clip), clip);
 }
 
@@ -32,6 +35,8 @@ double LogSnrProposal::weight(double logSnr) const {
     return m_scale * std::tanh(0.5 * m_clip) / (sigmoid(v) * sigmoid(-v));
 }
 
-double LogSnrProposal::density(double logSnr) const { return 1.0 / weight(logSnr); }
+double LogSnrProposal::density(double logSnr) const {
+    return 1.0 / weight(logSnr);
+}
 
 }  // namespace infolens

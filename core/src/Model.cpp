@@ -41,13 +41,19 @@ std::shared_ptr<Model> parseGaussianSpec(const std::string& spec) {
             const std::size_t comma = std::min(rest.find(',', pos), rest.size());
             const std::string item = rest.substr(pos, comma - pos);
             const std::size_t eq = item.find('=');
-            if (eq == std::string::npos) throw Error("model spec '" + spec + "': expected key=value, got '" + item + "'");
+            if (eq == std::string::npos)
+                throw Error("model spec '" + spec + "': expected key=value, got '" + item + "'");
             const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
             try {
-                if (key == "dim") dim = std::stoi(value);
-                else if (key == "words") words = std::stoi(value);
-                else if (key == "seed") seed = std::stoull(value);
-                else throw Error("model spec '" + spec + "': unknown key '" + key + "' (dim, words, seed)");
+                if (key == "dim")
+                    dim = std::stoi(value);
+                else if (key == "words")
+                    words = std::stoi(value);
+                else if (key == "seed")
+                    seed = std::stoull(value);
+                else
+                    throw Error("model spec '" + spec + "': unknown key '" + key +
+                                "' (dim, words, seed)");
             } catch (const std::logic_error&) {
                 throw Error("model spec '" + spec + "': '" + value + "' is not a number");
             }
@@ -62,8 +68,8 @@ std::shared_ptr<Model> parseGaussianSpec(const std::string& spec) {
 
 std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed) {
     return gaussianModelFrom(drawGaussianParams(dim, words, seed),
-                             "gaussian:dim=" + std::to_string(dim) + ",words=" + std::to_string(words) +
-                                 ",seed=" + std::to_string(seed));
+                             "gaussian:dim=" + std::to_string(dim) + ",words=" +
+                                 std::to_string(words) + ",seed=" + std::to_string(seed));
 }
 
 std::shared_ptr<Model> loadModel(const std::string& spec) {
@@ -72,7 +78,8 @@ std::shared_ptr<Model> loadModel(const std::string& spec) {
         return parseGaussianSpec(spec == "default" ? "gaussian" : spec);
     }
     if (!std::filesystem::exists(spec)) {
-        throw Error("model '" + spec + "' is neither a built-in model (default, gaussian[:dim=D,words=K,seed=N]) "
+        throw Error("model '" + spec +
+                    "' is neither a built-in model (default, gaussian[:dim=D,words=K,seed=N]) "
                     "nor an existing bundle directory");
     }
     const BundleManifest manifest = readBundle(spec);
@@ -82,7 +89,8 @@ std::shared_ptr<Model> loadModel(const std::string& spec) {
         try {
             json = nlohmann::json::parse(bytes.begin(), bytes.end());
         } catch (const nlohmann::json::exception& e) {
-            throw Error("model bundle '" + spec + "': params file is not valid JSON (" + e.what() + ")");
+            throw Error("model bundle '" + spec + "': params file is not valid JSON (" + e.what() +
+                        ")");
         }
         auto model = gaussianModelFrom(gaussianParamsFromJson(json), manifest.name);
         model->hash = manifest.manifestSha256;

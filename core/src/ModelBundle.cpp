@@ -24,7 +24,8 @@ constexpr int kVersion = 1;
 
 template <typename T>
 T field(const json& object, const char* key, const std::string& where, const std::string& dir) {
-    if (!object.contains(key)) fail(dir, "manifest.json lacks '" + where + key + "'");
+    if (!object.contains(key))
+        fail(dir, "manifest.json lacks '" + where + key + "'");
     try {
         return object.at(key).get<T>();
     } catch (const json::exception&) {
@@ -35,9 +36,11 @@ T field(const json& object, const char* key, const std::string& where, const std
 // A relative path that stays inside the bundle: no absolute paths, no "..".
 bool isSafeRelative(const std::string& path) {
     const fs::path p(path);
-    if (path.empty() || p.is_absolute()) return false;
+    if (path.empty() || p.is_absolute())
+        return false;
     for (const auto& part : p) {
-        if (part == "..") return false;
+        if (part == "..")
+            return false;
     }
     return true;
 }
@@ -46,15 +49,18 @@ bool isSafeRelative(const std::string& path) {
 
 std::string BundleManifest::filePath(const std::string& role) const {
     const auto found = files.find(role);
-    if (found == files.end()) fail(directory, "manifest lists no '" + role + "' file");
+    if (found == files.end())
+        fail(directory, "manifest lists no '" + role + "' file");
     return (fs::path(directory) / found->second.path).string();
 }
 
 LogSnrRange discreteScheduleRange(const std::string& betaSchedule, double betaStart, double betaEnd,
                                   int timesteps) {
-    if (timesteps < 2) throw Error("a discrete schedule needs at least 2 timesteps");
+    if (timesteps < 2)
+        throw Error("a discrete schedule needs at least 2 timesteps");
     double abar = 1.0;
-    LogSnrRange range{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+    LogSnrRange range{std::numeric_limits<double>::infinity(),
+                      -std::numeric_limits<double>::infinity()};
     for (int t = 0; t < timesteps; ++t) {
         const double f = static_cast<double>(t) / (timesteps - 1);
         double beta = 0.0;
@@ -64,7 +70,8 @@ LogSnrRange discreteScheduleRange(const std::string& betaSchedule, double betaSt
             const double r = std::sqrt(betaStart) + f * (std::sqrt(betaEnd) - std::sqrt(betaStart));
             beta = r * r;
         } else {
-            throw Error("unknown beta schedule '" + betaSchedule + "' (expected linear or scaled_linear)");
+            throw Error("unknown beta schedule '" + betaSchedule +
+                        "' (expected linear or scaled_linear)");
         }
         abar *= 1.0 - beta;
         const double logSnr = std::log(abar) - std::log1p(-abar);
@@ -76,9 +83,11 @@ LogSnrRange discreteScheduleRange(const std::string& betaSchedule, double betaSt
 
 BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     const fs::path dir(directory);
-    if (!fs::is_directory(dir)) fail(directory, "not a directory");
+    if (!fs::is_directory(dir))
+        fail(directory, "not a directory");
     const fs::path manifestPath = dir / "manifest.json";
-    if (!fs::exists(manifestPath)) fail(directory, "manifest.json is missing");
+    if (!fs::exists(manifestPath))
+        fail(directory, "manifest.json is missing");
     const std::vector<unsigned char> bytes = readFileBytes(manifestPath.string());
     const std::string text(bytes.begin(), bytes.end());
     json root;
@@ -87,17 +96,20 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     } catch (const json::exception& e) {
         fail(directory, std::string("manifest.json is not valid JSON (") + e.what() + ")");
     }
-    if (!root.is_object()) fail(directory, "manifest.json is not a JSON object");
+    if (!root.is_object())
+        fail(directory, "manifest.json is not a JSON object");
 
     BundleManifest m;
     m.directory = dir.string();
     m.manifestSha256 = sha256Hex(text);
     m.format = field<std::string>(root, "format", "", directory);
-    if (m.format != kFormat) fail(directory, "format is '" + m.format + "', expected '" + kFormat + "'");
+    if (m.format != kFormat)
+        fail(directory, "format is '" + m.format + "', expected '" + kFormat + "'");
     m.version = field<int>(root, "version", "", directory);
     if (m.version != kVersion) {
-        fail(directory, "manifest version " + std::to_string(m.version) + " is not supported (this build reads " +
-                            std::to_string(kVersion) + ")");
+        fail(directory, "manifest version " + std::to_string(m.version) +
+                            " is not supported (this build reads " + std::to_string(kVersion) +
+                            ")");
     }
     m.kind = field<std::string>(root, "kind", "", directory);
     m.name = field<std::string>(root, "name", "", directory);
@@ -107,9 +119,11 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     m.imageHeight = field<int>(image, "height", "image.", directory);
     m.imageChannels = field<int>(image, "channels", "image.", directory);
     m.dataShape = field<std::vector<int64_t>>(root, "data_shape", "", directory);
-    if (m.dataShape.size() != 3) fail(directory, "data_shape must be [C, H, W]");
+    if (m.dataShape.size() != 3)
+        fail(directory, "data_shape must be [C, H, W]");
     for (const int64_t d : m.dataShape) {
-        if (d < 1 || d > 1 << 16) fail(directory, "data_shape has an impossible size");
+        if (d < 1 || d > 1 << 16)
+            fail(directory, "data_shape has an impossible size");
     }
 
     const json schedule = field<json>(root, "schedule", "", directory);
@@ -130,7 +144,8 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     } else {
         fail(directory, "schedule.type '" + m.scheduleType + "' is not continuous or discrete");
     }
-    if (!(m.logSnrRange.hi > m.logSnrRange.lo)) fail(directory, "the schedule's log-SNR range is empty");
+    if (!(m.logSnrRange.hi > m.logSnrRange.lo))
+        fail(directory, "the schedule's log-SNR range is empty");
     const auto prediction = field<std::string>(root, "prediction", "", directory);
     try {
         m.prediction = predictionTypeFromString(prediction);
@@ -139,19 +154,24 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     }
 
     const json files = field<json>(root, "files", "", directory);
-    if (!files.is_object() || files.empty()) fail(directory, "files must be a non-empty object");
+    if (!files.is_object() || files.empty())
+        fail(directory, "files must be a non-empty object");
     for (const auto& [role, entry] : files.items()) {
         BundleFile file;
         file.path = field<std::string>(entry, "path", "files." + role + ".", directory);
         file.sha256 = field<std::string>(entry, "sha256", "files." + role + ".", directory);
-        if (!isSafeRelative(file.path)) fail(directory, "file '" + file.path + "' escapes the bundle directory");
+        if (!isSafeRelative(file.path))
+            fail(directory, "file '" + file.path + "' escapes the bundle directory");
         const fs::path full = dir / file.path;
-        if (!fs::is_regular_file(full)) fail(directory, "file '" + file.path + "' (" + role + ") is missing");
+        if (!fs::is_regular_file(full))
+            fail(directory, "file '" + file.path + "' (" + role + ") is missing");
         if (verifyHashes) {
             const std::string actual = sha256FileHex(full.string());
             if (actual != file.sha256) {
-                fail(directory, "file '" + file.path + "' does not match its SHA-256 in manifest.json (expected " +
-                                    file.sha256.substr(0, 12) + "..., found " + actual.substr(0, 12) +
+                fail(directory, "file '" + file.path +
+                                    "' does not match its SHA-256 in manifest.json (expected " +
+                                    file.sha256.substr(0, 12) + "..., found " +
+                                    actual.substr(0, 12) +
                                     "...): it is corrupt, truncated or was modified");
             }
         }
@@ -166,16 +186,19 @@ void writeBundleManifest(BundleManifest& m) {
         file.sha256 = sha256FileHex((fs::path(m.directory) / file.path).string());
         files[role] = {{"path", file.path}, {"sha256", file.sha256}};
     }
-    json schedule = {{"type", "continuous"}, {"logsnr_min", m.logSnrRange.lo}, {"logsnr_max", m.logSnrRange.hi}};
-    json root = {{"format", kFormat},
-                 {"version", kVersion},
-                 {"kind", m.kind},
-                 {"name", m.name},
-                 {"image", {{"width", m.imageWidth}, {"height", m.imageHeight}, {"channels", m.imageChannels}}},
-                 {"data_shape", m.dataShape},
-                 {"schedule", schedule},
-                 {"prediction", toString(m.prediction)},
-                 {"files", files}};
+    json schedule = {
+        {"type", "continuous"}, {"logsnr_min", m.logSnrRange.lo}, {"logsnr_max", m.logSnrRange.hi}};
+    json root = {
+        {"format", kFormat},
+        {"version", kVersion},
+        {"kind", m.kind},
+        {"name", m.name},
+        {"image",
+         {{"width", m.imageWidth}, {"height", m.imageHeight}, {"channels", m.imageChannels}}},
+        {"data_shape", m.dataShape},
+        {"schedule", schedule},
+        {"prediction", toString(m.prediction)},
+        {"files", files}};
     const std::string text = root.dump(2) + "\n";
     writeFileAtomically((fs::path(m.directory) / "manifest.json").string(), text);
     m.format = kFormat;

@@ -18,8 +18,10 @@ std::string shapeText(const std::vector<std::int64_t>& shape) {
     std::string text = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) {
         text += std::to_string(shape[i]);
-        if (shape.size() == 1 || i + 1 < shape.size()) text += ",";
-        if (i + 1 < shape.size()) text += " ";
+        if (shape.size() == 1 || i + 1 < shape.size())
+            text += ",";
+        if (i + 1 < shape.size())
+            text += " ";
     }
     return text + ")";
 }
@@ -31,8 +33,10 @@ void writeNpyFloat32(const std::string& path, const std::vector<float>& values,
     if (elementCount(shape) != static_cast<std::int64_t>(values.size())) {
         throw Error("npy shape does not match the number of values");
     }
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText(shape) + ", }";
-    // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, then \n.
+    std::string header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': " + shapeText(shape) + ", }";
+    // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, then
+    // \n.
     const std::size_t unpadded = 10 + header.size() + 1;
     header.append((64 - unpadded % 64) % 64, ' ');
     header += '\n';
@@ -53,19 +57,24 @@ NpyArray readNpyFloat32(const std::string& path) {
         throw Error("'" + path + "' is not a version 1 .npy file");
     }
     const std::size_t headerLength = bytes[8] | (bytes[9] << 8);
-    if (10 + headerLength > bytes.size()) throw Error("'" + path + "' has a truncated header");
+    if (10 + headerLength > bytes.size())
+        throw Error("'" + path + "' has a truncated header");
     const std::string header(reinterpret_cast<const char*>(bytes.data()) + 10, headerLength);
-    if (header.find("'<f4'") == std::string::npos || header.find("'fortran_order': False") == std::string::npos) {
+    if (header.find("'<f4'") == std::string::npos ||
+        header.find("'fortran_order': False") == std::string::npos) {
         throw Error("'" + path + "' is not a C-ordered little-endian float32 array");
     }
     const std::size_t open = header.find('(', header.find("'shape'"));
     const std::size_t close = header.find(')', open);
-    if (open == std::string::npos || close == std::string::npos) throw Error("'" + path + "' has no shape");
+    if (open == std::string::npos || close == std::string::npos)
+        throw Error("'" + path + "' has no shape");
     NpyArray array;
     std::size_t pos = open + 1;
     while (pos < close) {
-        while (pos < close && (header[pos] == ' ' || header[pos] == ',')) ++pos;
-        if (pos >= close) break;
+        while (pos < close && (header[pos] == ' ' || header[pos] == ','))
+            ++pos;
+        if (pos >= close)
+            break;
         std::size_t used = 0;
         array.shape.push_back(std::stoll(header.substr(pos, close - pos), &used));
         pos += used;
@@ -76,7 +85,8 @@ NpyArray readNpyFloat32(const std::string& path) {
         throw Error("'" + path + "' holds a different number of values than its shape says");
     }
     array.values.resize(static_cast<std::size_t>(count));
-    std::memcpy(array.values.data(), bytes.data() + dataOffset, array.values.size() * sizeof(float));
+    std::memcpy(array.values.data(), bytes.data() + dataOffset,
+                array.values.size() * sizeof(float));
     return array;
 }
 

@@ -47,14 +47,17 @@ std::string sha256Hex(std::string_view bytes) {
 
 std::string sha256FileHex(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("cannot open '" + path + "' to verify it");
+    if (!in)
+        throw Error("cannot open '" + path + "' to verify it");
     DigestContext ctx = newContext();
     std::vector<char> buffer(1 << 20);
     while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        if (in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), in.gcount());
+        if (in.gcount() > 0)
+            EVP_DigestUpdate(ctx.get(), buffer.data(), in.gcount());
     }
-    if (in.bad()) throw Error("cannot read '" + path + "' to verify it");
+    if (in.bad())
+        throw Error("cannot read '" + path + "' to verify it");
     return finish(ctx.get());
 }
 

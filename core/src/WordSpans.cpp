@@ -6,19 +6,29 @@ namespace infolens {
 
 namespace {
 
-bool isSpace(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool isSpace(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Letters, digits and every byte of a multi-byte UTF-8 sequence count as word characters, so
 // accented and non-Latin words stay whole.
-bool isWordByte(unsigned char c) { return c >= 0x80 || std::isalnum(c); }
+bool isWordByte(unsigned char c) {
+    return c >= 0x80 || std::isalnum(c);
+}
 
-bool isJoiner(unsigned char c) { return c == '\'' || c == '-'; }
+bool isJoiner(unsigned char c) {
+    return c == '\'' || c == '-';
+}
 
 int utf8Length(unsigned char lead) {
-    if (lead < 0x80) return 1;
-    if ((lead >> 5) == 0x6) return 2;
-    if ((lead >> 4) == 0xE) return 3;
-    if ((lead >> 3) == 0x1E) return 4;
+    if (lead < 0x80)
+        return 1;
+    if ((lead >> 5) == 0x6)
+        return 2;
+    if ((lead >> 4) == 0xE)
+        return 3;
+    if ((lead >> 3) == 0x1E)
+        return 4;
     return 1;
 }
 
@@ -47,7 +57,8 @@ std::vector<Span> segmentPrompt(const std::string& prompt) {
                     break;
                 }
             }
-            if (j > n) j = n;
+            if (j > n)
+                j = n;
             spans.push_back({i, j, true});
             i = j;
         } else {
@@ -67,7 +78,8 @@ std::string normalizeWhitespace(const std::string& text) {
             pendingSpace = !out.empty();
             continue;
         }
-        if (pendingSpace) out += ' ';
+        if (pendingSpace)
+            out += ' ';
         pendingSpace = false;
         out += ch;
     }
@@ -75,16 +87,22 @@ std::string normalizeWhitespace(const std::string& text) {
 }
 
 std::string omitSpan(const std::string& prompt, const Span& span) {
-    const std::string left = normalizeWhitespace(prompt.substr(0, static_cast<std::size_t>(span.begin)));
-    const std::string right = normalizeWhitespace(prompt.substr(static_cast<std::size_t>(span.end)));
-    if (left.empty()) return right;
-    if (right.empty()) return left;
+    const std::string left =
+        normalizeWhitespace(prompt.substr(0, static_cast<std::size_t>(span.begin)));
+    const std::string right =
+        normalizeWhitespace(prompt.substr(static_cast<std::size_t>(span.end)));
+    if (left.empty())
+        return right;
+    if (right.empty())
+        return left;
     // Omitting the word before a comma must give "a, b", not "a , b".
-    if (std::string(",.;:!?").find(right.front()) != std::string::npos) return left + right;
+    if (std::string(",.;:!?").find(right.front()) != std::string::npos)
+        return left + right;
     return left + " " + right;
 }
 
-std::string replaceSpan(const std::string& prompt, const Span& span, const std::string& placeholder) {
+std::string replaceSpan(const std::string& prompt, const Span& span,
+                        const std::string& placeholder) {
     std::string result = prompt.substr(0, static_cast<std::size_t>(span.begin));
     result += placeholder;
     result += prompt.substr(static_cast<std::size_t>(span.end));

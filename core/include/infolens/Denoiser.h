@@ -20,7 +20,7 @@ struct LogSnrRange {
 // A conditional denoiser on the variance-preserving channel z = A x + S eps, A = sqrt(sig(a)),
 // S = sqrt(sig(-a)). Implementations must treat each row's log-SNR separately.
 class Denoiser {
-public:
+  public:
     virtual ~Denoiser() = default;
     // z [B, C, H, W], logSnr [B], cond [B, L, D], condMask [B, L] -> raw prediction [B, C, H, W]
     // in the model's own parameterisation (see predictionType()).

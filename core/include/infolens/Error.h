@@ -8,7 +8,7 @@ namespace infolens {
 // Every failure the user can cause (bad file, bad prompt, tampered model) is reported with this
 // type so that front ends can show the message as is instead of crashing.
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 

@@ -23,13 +23,13 @@ struct GaussianCheckConfig {
 };
 
 struct CheckedQuantity {
-    double estimate = 0.0;          // mean of i_o over pairs (nats)
+    double estimate = 0.0;  // mean of i_o over pairs (nats)
     double se = 0.0;
     double estimateStandard = 0.0;  // mean of i_s
     double seStandard = 0.0;
-    double exact = 0.0;             // untruncated expected value
-    double exactTruncated = 0.0;    // over the proposal's range
-    std::vector<double> map;        // mean i_o map over pairs [dim]
+    double exact = 0.0;           // untruncated expected value
+    double exactTruncated = 0.0;  // over the proposal's range
+    std::vector<double> map;      // mean i_o map over pairs [dim]
 };
 
 struct GaussianCheckResult {
@@ -55,7 +55,8 @@ struct EstimatorSpread {
     double meanReportedSe = 0.0;
     std::int64_t evaluationsPerRun = 0;
 };
-EstimatorSpread measureEstimatorSpread(int dim, int words, std::uint64_t worldSeed, SamplerKind sampler,
-                                       int samples, int repeats, std::uint64_t seed);
+EstimatorSpread measureEstimatorSpread(int dim, int words, std::uint64_t worldSeed,
+                                       SamplerKind sampler, int samples, int repeats,
+                                       std::uint64_t seed);
 
 }  // namespace infolens

@@ -12,7 +12,7 @@ namespace infolens {
 // the model "knows" for the current draw and are bound with setObservation(); the condition only
 // says which words are present, so cached text encodings stay valid across draws.
 class GaussianDenoiser : public Denoiser {
-public:
+  public:
     explicit GaussianDenoiser(GaussianParams params);
 
     void setObservation(const std::vector<std::vector<double>>& y);
@@ -25,7 +25,7 @@ public:
     torch::ScalarType dtype() const override { return torch::kFloat64; }
     const GaussianParams& params() const { return m_params; }
 
-private:
+  private:
     GaussianParams m_params;
     torch::Tensor m_regionPrecision;  // [K, dim]: region_k(i) / noiseVar_k
     torch::Tensor m_priorPrecision;   // [dim]
@@ -34,14 +34,14 @@ private:
 
 // Words are "w0" ... "w{K-1}"; anything else is unknown. cond [K, 1] holds 1 for present words.
 class GaussianTextEncoder : public TextEncoder {
-public:
+  public:
     explicit GaussianTextEncoder(int words) : m_words(words) {}
     Tokenization tokenize(const std::string& prompt) const override;
     TextEncoding encode(const std::string& prompt) override;
     int maxTokens() const override { return 256; }
     WordSet wordSet(const std::string& prompt) const;
 
-private:
+  private:
     int m_words;
 };
 

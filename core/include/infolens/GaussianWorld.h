@@ -6,8 +6,9 @@
 
 namespace infolens {
 
-// Jointly Gaussian ground truth (METHOD.md section 5). Coordinate i has prior x_i ~ N(0, priorVar_i);
-// word k observes y_k = x + n_k, n_k ~ N(0, noiseVar_k), on the coordinates in region_k.
+// Jointly Gaussian ground truth (METHOD.md section 5). Coordinate i has prior x_i ~ N(0,
+// priorVar_i); word k observes y_k = x + n_k, n_k ~ N(0, noiseVar_k), on the coordinates in
+// region_k.
 struct GaussianWord {
     double noiseVar = 1.0;
     std::vector<int> region;
@@ -84,6 +85,7 @@ namespace infolens {
 
 // Observations y_k = x + n_k of a given x (for an x the user supplies rather than one drawn).
 std::vector<std::vector<double>> drawGaussianObservation(const GaussianParams& params,
-                                                         const std::vector<double>& x, std::uint64_t seed);
+                                                         const std::vector<double>& x,
+                                                         std::uint64_t seed);
 
 }  // namespace infolens

@@ -19,17 +19,17 @@ namespace infolens {
 class Denoiser;
 
 struct EngineSettings {
-    int samples = 128;   // draws of (a, eps) for the image
-    int maxBatch = 64;   // rows per denoiser call; conditions of a draw are split only beyond it
+    int samples = 128;  // draws of (a, eps) for the image
+    int maxBatch = 64;  // rows per denoiser call; conditions of a draw are split only beyond it
     SamplerKind sampler = SamplerKind::Stratified;
-    int replicas = 8;    // independent randomisations used for standard errors
-    double clip = 3.0;   // k of the truncated logistic proposal
+    int replicas = 8;   // independent randomisations used for standard errors
+    double clip = 3.0;  // k of the truncated logistic proposal
     std::uint64_t seed = 0;
     // Index of the first draw in the (seed, sampler) sequence. Runs that continue one sequence
     // (consecutive offsets) are stratified together, e.g. many data points of one expectation.
     std::int64_t firstDraw = 0;
-    bool standardMaps = false;   // also keep per-pixel i_s maps
-    bool keepIntegrand = true;   // keep the per-draw integrand samples
+    bool standardMaps = false;  // also keep per-pixel i_s maps
+    bool keepIntegrand = true;  // keep the per-draw integrand samples
 };
 
 struct Estimate {
@@ -48,11 +48,11 @@ struct IntegrandSample {
 
 struct PairResult {
     InfoPair pair;
-    Estimate io;             // orthogonal estimator i_o
-    Estimate is;             // standard estimator i_s
-    torch::Tensor ioMap;     // [H, W] float64, nats per pixel; sums to io.value
-    torch::Tensor ioMapSe;   // [H, W] float64, per-pixel standard error
-    torch::Tensor isMap;     // [H, W] float64 when EngineSettings::standardMaps, else undefined
+    Estimate io;            // orthogonal estimator i_o
+    Estimate is;            // standard estimator i_s
+    torch::Tensor ioMap;    // [H, W] float64, nats per pixel; sums to io.value
+    torch::Tensor ioMapSe;  // [H, W] float64, per-pixel standard error
+    torch::Tensor isMap;    // [H, W] float64 when EngineSettings::standardMaps, else undefined
     std::vector<IntegrandSample> integrand;
 };
 
@@ -70,12 +70,12 @@ struct Snapshot {
 
 // Cancellation shared between the caller and a running computation; checked between batches.
 class CancelToken {
-public:
+  public:
     void cancel() { m_cancelled.store(true, std::memory_order_release); }
     bool cancelled() const { return m_cancelled.load(std::memory_order_acquire); }
     void reset() { m_cancelled.store(false, std::memory_order_release); }
 
-private:
+  private:
     std::atomic<bool> m_cancelled{false};
 };
 
@@ -86,7 +86,7 @@ using ProgressCallback = std::function<void(const Snapshot&)>;
 // call. Text encodings are cached per prompt string across runs. Not thread-safe: one engine
 // belongs to one thread (the worker that owns the model).
 class InfoEngine {
-public:
+  public:
     InfoEngine(std::shared_ptr<Denoiser> denoiser, std::shared_ptr<TextEncoder> encoder);
 
     // x: the data the denoiser works on, [C, H, W]. The callback (optional) receives a snapshot
@@ -98,7 +98,7 @@ public:
     void clearTextCache() { m_textCache.clear(); }
     std::size_t textCacheSize() const { return m_textCache.size(); }
 
-private:
+  private:
     std::shared_ptr<Denoiser> m_denoiser;
     std::shared_ptr<TextEncoder> m_encoder;
     std::unordered_map<std::string, TextEncoding> m_textCache;

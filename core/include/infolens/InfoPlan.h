@@ -24,7 +24,7 @@ struct InfoPair {
 // deduplicated, so the full prompt and "" are evaluated once however many pairs use them:
 // MI plus K words costs K + 2 conditions per draw.
 class InfoPlan {
-public:
+  public:
     int addCondition(const std::string& prompt);
     void addPair(InfoPair pair);
 
@@ -43,7 +43,7 @@ public:
     // Each caption against "" (caption ranking for compositional tests).
     static InfoPlan captions(const std::vector<std::string>& captions);
 
-private:
+  private:
     std::vector<std::string> m_conditions;
     std::vector<InfoPair> m_pairs;
 };

@@ -6,7 +6,7 @@ namespace infolens {
 // (sig(-k), sig(k)), so a lies in [loc - k*scale, loc + k*scale]. weight(a) = 1 / q(a), so the
 // integral of f over the truncated range is estimated by mean(weight(a) * f(a)).
 class LogSnrProposal {
-public:
+  public:
     static constexpr double kDefaultClip = 3.0;
 
     LogSnrProposal(double loc, double scale, double clip = kDefaultClip);
@@ -24,7 +24,7 @@ public:
     double lower() const { return m_loc - m_clip * m_scale; }
     double upper() const { return m_loc + m_clip * m_scale; }
 
-private:
+  private:
     double m_loc;
     double m_scale;
     double m_clip;

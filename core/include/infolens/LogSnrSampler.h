@@ -18,11 +18,12 @@ double unitFromBits(std::uint64_t bits);  // [0, 1) with 53 bits
 // Produces the uniform variate behind draw i. Draws are dealt round-robin to `replicas`
 // independent randomisations; the standard error comes from the spread of replica means.
 //  - iid: independent uniforms (the reference implementation's sampler).
-//  - stratified: within replica r, the j-th point is frac(shift_r + j * g) with g the golden
-//    ratio conjugate (a randomly shifted rank-1 lattice / Kronecker sequence). Every prefix is
-//    evenly spread, so progressive snapshots are as good as a fresh run of the same size.
+//  - stratified: within replica r, the j-th point is tent(frac(shift_r + j * g)) with g the
+//    golden ratio conjugate (a randomly shifted rank-1 lattice / Kronecker sequence, with the
+//    baker's transform). Every prefix is evenly spread, so progressive snapshots are as good as
+//    a fresh run of the same size.
 class LogSnrSampler {
-public:
+  public:
     LogSnrSampler(SamplerKind kind, std::uint64_t seed, int replicas);
 
     double unit(std::int64_t draw) const;
@@ -30,7 +31,7 @@ public:
     int replicas() const { return m_replicas; }
     SamplerKind kind() const { return m_kind; }
 
-private:
+  private:
     SamplerKind m_kind;
     std::uint64_t m_seed;
     int m_replicas;

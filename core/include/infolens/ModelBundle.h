@@ -19,7 +19,7 @@ struct BundleManifest {
     std::string directory;
     std::string format;  // "infolens-bundle"
     int version = 0;
-    std::string kind;    // "gaussian", "latent-diffusion", ...
+    std::string kind;  // "gaussian", "latent-diffusion", ...
     std::string name;
     int imageWidth = 0, imageHeight = 0, imageChannels = 0;
     std::vector<int64_t> dataShape;  // {C, H, W} of what the denoiser sees

@@ -39,7 +39,7 @@ struct TextEncoding {
 };
 
 class TextEncoder {
-public:
+  public:
     virtual ~TextEncoder() = default;
     virtual Tokenization tokenize(const std::string& prompt) const = 0;
     virtual TextEncoding encode(const std::string& prompt) = 0;

@@ -24,7 +24,8 @@ std::vector<Span> segmentPrompt(const std::string& prompt);
 std::string omitSpan(const std::string& prompt, const Span& span);
 
 // The prompt with the span replaced by a placeholder (the paper's editing experiment uses "_").
-std::string replaceSpan(const std::string& prompt, const Span& span, const std::string& placeholder);
+std::string replaceSpan(const std::string& prompt, const Span& span,
+                        const std::string& placeholder);
 
 // Collapses runs of whitespace and trims; prompts are compared and cached in this form.
 std::string normalizeWhitespace(const std::string& text);

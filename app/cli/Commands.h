@@ -6,5 +6,10 @@ namespace infolens::cli {
 int checkGaussianCommand(int argc, char** argv);
 int mapsCommand(int argc, char** argv);
 int benchEstimatorCommand(int argc, char** argv);
+int shapesCommand(int argc, char** argv);
+int generateCommand(int argc, char** argv);
+int invertCommand(int argc, char** argv);
+int evalCommand(int argc, char** argv);
+int benchThroughputCommand(int argc, char** argv);
 
 }  // namespace infolens::cli

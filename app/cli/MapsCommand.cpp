@@ -14,6 +14,7 @@
 #include "infolens/Error.h"
 #include "infolens/GaussianModel.h"
 #include "infolens/ImageIO.h"
+#include "infolens/ImageTensor.h"
 #include "infolens/InfoEngine.h"
 #include "infolens/Model.h"
 #include "infolens/Npy.h"
@@ -57,9 +58,9 @@ void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
     writePng(path, w * sx, h * sy, 3, big);
 }
 
-// Data tensor and a description of where it came from.
+// Data tensor and a description of where it came from; baseImage is set for image models.
 torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed,
-                       nlohmann::json& source) {
+                       nlohmann::json& source, Image& baseImage) {
     if (model.kind == "gaussian") {
         const GaussianParams& params = model.gaussian->params();
         std::vector<double> x;
@@ -81,15 +82,40 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
         }
         return gaussianDataTensor(x);
     }
-    const Image img = loadImage(image);
-    const std::vector<int64_t> shape = model.denoiser->dataShape();
-    torch::Tensor pixels = torch::from_blob(const_cast<std::uint8_t*>(img.rgb.data()),
-                                            {img.height, img.width, 3}, torch::kUInt8)
-                               .permute({2, 0, 1})
-                               .to(torch::kFloat32)
-                               .div(255.0);
-    source = {{"kind", "image"}, {"path", image}, {"width", img.width}, {"height", img.height}};
-    return model.codec->encode(pixels);
+    std::string notice;
+    const Image img = fitImage(loadImage(image), model.imageWidth, model.imageHeight, &notice);
+    if (!notice.empty())
+        std::cerr << "note: " << notice << "\n";
+    source = {{"kind", "image"}, {"path", image}, {"notice", notice}};
+    baseImage = img;
+    return model.codec->encode(imageToTensor(img));
+}
+
+// The map, bilinearly upsampled to the image, colour-mapped on the shared scale and blended over
+// the image, enlarged by whole pixels so small images stay legible.
+void writeOverlayPng(const std::string& path, const Image& image, const torch::Tensor& map,
+                     float hi) {
+    const int w = image.width, h = image.height;
+    const torch::Tensor up =
+        torch::upsample_bilinear2d(map.to(torch::kFloat32).view({1, 1, map.size(0), map.size(1)}),
+                                   {h, w}, false)
+            .view({h, w});
+    const std::vector<std::uint8_t> colors =
+        applyColormap(toFloats(up), 0.0f, hi, colormapLut("viridis"));
+    const int scale = std::max(1, kMinPngSide / std::max(w, h));
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(w * scale) * h * scale * 3);
+    constexpr float kOpacity = 0.65f;
+    for (int y = 0; y < h * scale; ++y) {
+        for (int x = 0; x < w * scale; ++x) {
+            const std::size_t src = (static_cast<std::size_t>(y / scale) * w + x / scale) * 3;
+            const std::size_t dst = (static_cast<std::size_t>(y) * w * scale + x) * 3;
+            for (int c = 0; c < 3; ++c) {
+                out[dst + c] = static_cast<std::uint8_t>(std::lround(
+                    (1.0f - kOpacity) * image.rgb[src + c] + kOpacity * colors[src + c]));
+            }
+        }
+    }
+    writePng(path, w * scale, h * scale, 3, out);
 }
 
 }  // namespace
@@ -132,7 +158,8 @@ int mapsCommand(int argc, char** argv) {
                     std::to_string(model->textEncoder->maxTokens()));
     }
     nlohmann::json source;
-    const torch::Tensor x = loadData(*model, args.text("image"), seed, source);
+    Image baseImage;
+    const torch::Tensor x = loadData(*model, args.text("image"), seed, source, baseImage);
 
     const bool placeholder = args.has("placeholder");
     const InfoPlan plan = InfoPlan::wordsOf(
@@ -170,7 +197,12 @@ int mapsCommand(int argc, char** argv) {
         }
         std::ostringstream stem;
         stem << std::setw(2) << std::setfill('0') << index++ << "_" << fileSafe(p.pair.label);
-        writeMapPng((fs::path(outDir) / (stem.str() + ".png")).string(), p.ioMap / kLn2, hi);
+        const std::string png = (fs::path(outDir) / (stem.str() + ".png")).string();
+        if (baseImage.rgb.empty()) {
+            writeMapPng(png, p.ioMap / kLn2, hi);
+        } else {
+            writeOverlayPng(png, baseImage, p.ioMap / kLn2, hi);
+        }
         writeNpyFloat32((fs::path(outDir) / (stem.str() + ".npy")).string(), toFloats(p.ioMap),
                         {p.ioMap.size(0), p.ioMap.size(1)});
         entry["word"] = p.pair.label;

@@ -22,6 +22,15 @@ const Command kCommands[] = {
      infolens::cli::mapsCommand},
     {"bench-estimator", "denoiser evaluations to reach 2% relative SE, iid vs stratified",
      infolens::cli::benchEstimatorCommand},
+    {"shapes", "ShapesWorld data: 'shapes dump' writes images, captions and ground-truth masks",
+     infolens::cli::shapesCommand},
+    {"generate", "an image from a prompt (deterministic DDIM)", infolens::cli::generateCommand},
+    {"invert", "DDIM inversion of an image and its reconstruction error",
+     infolens::cli::invertCommand},
+    {"eval", "localization mIoU and compositional accuracy on held-out ShapesWorld scenes",
+     infolens::cli::evalCommand},
+    {"bench-throughput", "engine vs raw denoiser evaluations per second",
+     infolens::cli::benchThroughputCommand},
 };
 
 void printUsage(std::ostream& out) {

@@ -1,6 +1,7 @@
 #include "infolens/ImageIO.h"
 
 #include <stb_image.h>
+#include <stb_image_resize.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -97,6 +98,41 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
 
 Image loadImage(const std::string& path) {
     return decodeImage(readFileBytes(path), path);
+}
+
+Image fitImage(const Image& image, int width, int height, std::string* notice) {
+    if (notice)
+        notice->clear();
+    if (image.width == width && image.height == height)
+        return image;
+    // Largest centred crop with the target's aspect ratio.
+    int cropW = image.width, cropH = image.height;
+    if (static_cast<std::int64_t>(image.width) * height >
+        static_cast<std::int64_t>(image.height) * width) {
+        cropW = static_cast<int>(static_cast<std::int64_t>(image.height) * width / height);
+    } else {
+        cropH = static_cast<int>(static_cast<std::int64_t>(image.width) * height / width);
+    }
+    const int x0 = (image.width - cropW) / 2, y0 = (image.height - cropH) / 2;
+    Image out;
+    out.width = width;
+    out.height = height;
+    out.rgb.resize(static_cast<std::size_t>(width) * height * 3);
+    const std::uint8_t* start =
+        image.rgb.data() + (static_cast<std::size_t>(y0) * image.width + x0) * 3;
+    if (!stbir_resize_uint8(start, cropW, cropH, image.width * 3, out.rgb.data(), width, height,
+                            width * 3, 3)) {
+        throw Error("cannot resample the image");
+    }
+    if (notice) {
+        *notice = "the image is " + std::to_string(image.width) + "x" +
+                  std::to_string(image.height) + "; the model works at " + std::to_string(width) +
+                  "x" + std::to_string(height) +
+                  (cropW != image.width || cropH != image.height
+                       ? ", so it was centre-cropped and resized"
+                       : ", so it was resized");
+    }
+    return out;
 }
 
 void writePng(const std::string& path, int width, int height, int channels,

@@ -1,5 +1,6 @@
 #include "infolens/Model.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -8,6 +9,7 @@
 #include "infolens/GaussianModel.h"
 #include "infolens/ModelBundle.h"
 #include "infolens/Sha256.h"
+#include "infolens/ShapesModel.h"
 
 namespace infolens {
 
@@ -64,7 +66,36 @@ std::shared_ptr<Model> parseGaussianSpec(const std::string& spec) {
     return gaussianModelFrom(std::move(params), spec);
 }
 
+std::string executableDirectory() {
+    std::error_code error;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::string() : exe.parent_path().string();
+}
+
 }  // namespace
+
+std::vector<std::string> defaultModelCandidates() {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("INFOLENS_DEFAULT_MODEL")) candidates.emplace_back(env);
+#ifdef INFOLENS_SOURCE_MODEL_DIR
+    candidates.emplace_back(INFOLENS_SOURCE_MODEL_DIR);
+#endif
+    const std::string exeDir = executableDirectory();
+    if (!exeDir.empty()) candidates.push_back(exeDir + "/../share/infolens/models/shapes-v1");
+#ifdef INFOLENS_INSTALL_MODEL_DIR
+    candidates.emplace_back(INFOLENS_INSTALL_MODEL_DIR);
+#endif
+    return candidates;
+}
+
+std::string defaultModelDirectory() {
+    std::string looked;
+    for (const std::string& dir : defaultModelCandidates()) {
+        if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json")) return dir;
+        looked += "\n  " + dir;
+    }
+    throw Error("the default model (shapes-v1) is not installed; looked in:" + looked);
+}
 
 std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed) {
     return gaussianModelFrom(drawGaussianParams(dim, words, seed),
@@ -73,10 +104,8 @@ std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed)
 }
 
 std::shared_ptr<Model> loadModel(const std::string& spec) {
-    // Until the trained default model ships, "default" is the built-in exact Gaussian model.
-    if (spec == "default" || spec == "gaussian" || spec.rfind("gaussian:", 0) == 0) {
-        return parseGaussianSpec(spec == "default" ? "gaussian" : spec);
-    }
+    if (spec == "default") return loadModel(defaultModelDirectory());
+    if (spec == "gaussian" || spec.rfind("gaussian:", 0) == 0) return parseGaussianSpec(spec);
     if (!std::filesystem::exists(spec)) {
         throw Error("model '" + spec +
                     "' is neither a built-in model (default, gaussian[:dim=D,words=K,seed=N]) "
@@ -96,8 +125,22 @@ std::shared_ptr<Model> loadModel(const std::string& spec) {
         model->hash = manifest.manifestSha256;
         return model;
     }
+    if (manifest.kind == "latent-diffusion") {
+        const auto nets = ShapesNetworks::fromBundle(manifest);
+        auto model = std::make_shared<Model>();
+        model->kind = manifest.kind;
+        model->name = manifest.name;
+        model->hash = manifest.manifestSha256;
+        model->directory = manifest.directory;
+        model->denoiser = std::make_shared<ShapesDenoiser>(nets);
+        model->textEncoder = std::make_shared<ShapesTextEncoder>(nets);
+        model->codec = std::make_shared<ShapesCodec>(nets);
+        model->imageWidth = manifest.imageWidth;
+        model->imageHeight = manifest.imageHeight;
+        return model;
+    }
     throw Error("model bundle '" + spec + "' has kind '" + manifest.kind +
-                "', which this build cannot run (supported: gaussian)");
+                "', which this build cannot run (supported: gaussian, latent-diffusion)");
 }
 
 }  // namespace infolens

@@ -22,6 +22,10 @@ constexpr std::int64_t kMaxImageFileBytes = std::int64_t(1) << 30;
 Image loadImage(const std::string& path);
 Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& nameForErrors);
 
+// Centre-crops to the target aspect ratio and resamples to width x height. `notice` (optional)
+// receives a sentence for the user when anything changed, empty otherwise.
+Image fitImage(const Image& image, int width, int height, std::string* notice = nullptr);
+
 // PNG encoding of RGB (channels = 3) or gray (channels = 1) pixels, written atomically.
 void writePng(const std::string& path, int width, int height, int channels,
               const std::vector<std::uint8_t>& pixels);

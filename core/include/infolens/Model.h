@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "infolens/Codec.h"
 #include "infolens/Denoiser.h"
@@ -16,7 +17,10 @@ class GaussianTextEncoder;
 struct Model {
     std::string kind;  // "gaussian", ...
     std::string name;
-    std::string hash;  // sha256 of the manifest, or of the generating parameters
+    std::string hash;       // sha256 of the manifest, or of the generating parameters
+    std::string directory;  // bundle directory, empty for built-in models
+    int imageWidth = 0;     // image size the model works at (0 for models without images)
+    int imageHeight = 0;
     std::shared_ptr<Denoiser> denoiser;
     std::shared_ptr<TextEncoder> textEncoder;
     std::shared_ptr<Codec> codec;
@@ -25,7 +29,12 @@ struct Model {
     std::shared_ptr<GaussianTextEncoder> gaussianEncoder;
 };
 
-// spec: "gaussian" or "gaussian:dim=D,words=K,seed=N" for the built-in exact model, or the path of
+// The shipped default model: $INFOLENS_DEFAULT_MODEL, the source tree's resources (build tree),
+// <exe>/../share/infolens/models/shapes-v1, then the install prefix. Throws when none exists.
+std::string defaultModelDirectory();
+std::vector<std::string> defaultModelCandidates();
+
+// spec: "default" (the shipped ShapesWorld model), "gaussian" or "gaussian:dim=D,words=K,seed=N" for the built-in exact model, or the path of
 // a bundle directory. Throws infolens::Error with a clear message for anything else.
 std::shared_ptr<Model> loadModel(const std::string& spec);
 

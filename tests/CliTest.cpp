@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TestFiles.h"
+#include "infolens/ImageIO.h"
 #include "infolens/Npy.h"
 
 #include <catch2/catch.hpp>
@@ -77,6 +78,53 @@ TEST_CASE("maps writes PNG, NPY and JSON whose values agree", "[cli]") {
         CHECK(std::filesystem::file_size(dir.file(w["map_png"].get<std::string>())) > 100);
         CHECK(w["se_bits"].get<double>() > 0.0);
     }
+}
+
+TEST_CASE("maps on a shipped sample with the default model puts each colour word on its object",
+          "[cli][model]") {
+    TempDir dir;
+    const std::string sample = std::string(INFOLENS_SOURCE_DIR) + "/resources/samples/0002";
+    const auto captionBytes = readBytes(sample + ".txt");
+    std::string caption(captionBytes.begin(), captionBytes.end());
+    while (!caption.empty() && caption.back() == '\n')
+        caption.pop_back();
+    const RunResult r = runCli("maps --model default --image " + sample + ".png --prompt \"" +
+                               caption + "\" --out " + dir.path() + " --samples 64 --quiet");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto jsonBytes = readBytes(sample + ".json");
+    const nlohmann::json truth = nlohmann::json::parse(jsonBytes.begin(), jsonBytes.end());
+    const auto valueBytes = readBytes(dir.file("values.json"));
+    const nlohmann::json values = nlohmann::json::parse(valueBytes.begin(), valueBytes.end());
+    const infolens::Image labels = infolens::loadImage(sample + "_masks.png");  // 80 * (object + 1)
+    int checked = 0;
+    for (std::size_t o = 0; o < truth["objects"].size(); ++o) {
+        const std::string color = truth["objects"][o]["color"];
+        for (const auto& w : values["words"]) {
+            if (w["word"] != color)
+                continue;
+            const auto map = infolens::readNpyFloat32(dir.file(w["map_npy"].get<std::string>()));
+            const int side = static_cast<int>(map.shape[0]), scale = labels.width / side;
+            double inside = 0.0, total = 0.0, area = 0.0;
+            for (int y = 0; y < side; ++y) {
+                for (int x = 0; x < side; ++x) {
+                    const int label =
+                        labels
+                            .rgb[((y * scale + scale / 2) * labels.width + x * scale + scale / 2) *
+                                 3];
+                    const bool in = label == 80 * static_cast<int>(o + 1);
+                    total += map.values[y * side + x];
+                    inside += in ? map.values[y * side + x] : 0.0;
+                    area += in ? 1.0 : 0.0;
+                }
+            }
+            INFO("colour word '" << color << "': " << inside / total << " of the map on "
+                                 << area / (side * side) << " of the image");
+            CHECK(inside / total > 2.0 * area / (side * side));
+            ++checked;
+        }
+    }
+    CHECK(checked == static_cast<int>(truth["objects"].size()));
 }
 
 TEST_CASE("the CLI reports bad input clearly and writes nothing", "[cli]") {

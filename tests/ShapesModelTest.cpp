@@ -46,7 +46,8 @@ TrainConfig tinyConfig(const std::string& root) {
 
 ExampleSource source(int size) {
     return [size](std::int64_t i) {
-        ShapesScene s = generateShapesScene(ShapesSplit::Train, static_cast<std::uint64_t>(i), size);
+        ShapesScene s =
+            generateShapesScene(ShapesSplit::Train, static_cast<std::uint64_t>(i), size);
         return TrainingExample{std::move(s.rgb), std::move(s.caption)};
     };
 }
@@ -58,7 +59,8 @@ const std::string& trainedBundle() {
     static TempDir dir;
     static const std::string bundle = [] {
         std::atomic<bool> stop{false};
-        const TrainStatus status = trainShapesModel(tinyConfig(dir.path()), source(32), stop, quiet);
+        const TrainStatus status =
+            trainShapesModel(tinyConfig(dir.path()), source(32), stop, quiet);
         REQUIRE(status.finished);
         return dir.path() + "/bundle";
     }();
@@ -86,16 +88,19 @@ TEST_CASE("a stopped run resumes to the same weights as an uninterrupted one", "
 
     std::atomic<bool> stop{false};
     auto stopAtDenoiserStep20 = [&](const std::string& line) {
-        if (line.rfind("[denoiser] step 20/", 0) == 0) stop = true;
+        if (line.rfind("[denoiser] step 20/", 0) == 0)
+            stop = true;
     };
-    const TrainStatus first = trainShapesModel(tinyConfig(parts.path()), source(32), stop, stopAtDenoiserStep20);
+    const TrainStatus first =
+        trainShapesModel(tinyConfig(parts.path()), source(32), stop, stopAtDenoiserStep20);
     CHECK_FALSE(first.finished);
     CHECK(first.phase == "denoiser");
     CHECK(first.step == 20);
     stop = false;
     const TrainStatus second = trainShapesModel(tinyConfig(parts.path()), source(32), stop, quiet);
     CHECK(second.finished);
-    CHECK(sha256FileHex(parts.path() + "/bundle/denoiser.pt") == sha256FileHex(whole.path() + "/bundle/denoiser.pt"));
+    CHECK(sha256FileHex(parts.path() + "/bundle/denoiser.pt") ==
+          sha256FileHex(whole.path() + "/bundle/denoiser.pt"));
     CHECK(sha256FileHex(parts.path() + "/bundle/text_encoder.pt") ==
           sha256FileHex(whole.path() + "/bundle/text_encoder.pt"));
 }
@@ -122,18 +127,21 @@ TEST_CASE("a trained bundle loads, verifies and runs in the engine", "[model]") 
 
 TEST_CASE("tampered or truncated weights give a clear error", "[model]") {
     TempDir dir;
-    std::filesystem::copy(trainedBundle(), dir.path() + "/b", std::filesystem::copy_options::recursive);
+    std::filesystem::copy(trainedBundle(), dir.path() + "/b",
+                          std::filesystem::copy_options::recursive);
     const std::string weights = dir.path() + "/b/denoiser.pt";
     auto bytes = readBytes(weights);
     SECTION("flipped byte") {
         bytes[bytes.size() / 2] ^= 0x10;
         writeBytes(weights, bytes);
-        CHECK_THROWS_WITH(loadModel(dir.path() + "/b"), Catch::Contains("does not match its SHA-256"));
+        CHECK_THROWS_WITH(loadModel(dir.path() + "/b"),
+                          Catch::Contains("does not match its SHA-256"));
     }
     SECTION("truncated") {
         bytes.resize(bytes.size() / 2);
         writeBytes(weights, bytes);
-        CHECK_THROWS_WITH(loadModel(dir.path() + "/b"), Catch::Contains("corrupt, truncated or was modified"));
+        CHECK_THROWS_WITH(loadModel(dir.path() + "/b"),
+                          Catch::Contains("corrupt, truncated or was modified"));
     }
     SECTION("truncated with a matching hash still fails cleanly") {
         bytes.resize(bytes.size() / 2);

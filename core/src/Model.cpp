@@ -76,12 +76,14 @@ std::string executableDirectory() {
 
 std::vector<std::string> defaultModelCandidates() {
     std::vector<std::string> candidates;
-    if (const char* env = std::getenv("INFOLENS_DEFAULT_MODEL")) candidates.emplace_back(env);
+    if (const char* env = std::getenv("INFOLENS_DEFAULT_MODEL"))
+        candidates.emplace_back(env);
 #ifdef INFOLENS_SOURCE_MODEL_DIR
     candidates.emplace_back(INFOLENS_SOURCE_MODEL_DIR);
 #endif
     const std::string exeDir = executableDirectory();
-    if (!exeDir.empty()) candidates.push_back(exeDir + "/../share/infolens/models/shapes-v1");
+    if (!exeDir.empty())
+        candidates.push_back(exeDir + "/../share/infolens/models/shapes-v1");
 #ifdef INFOLENS_INSTALL_MODEL_DIR
     candidates.emplace_back(INFOLENS_INSTALL_MODEL_DIR);
 #endif
@@ -91,7 +93,8 @@ std::vector<std::string> defaultModelCandidates() {
 std::string defaultModelDirectory() {
     std::string looked;
     for (const std::string& dir : defaultModelCandidates()) {
-        if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json")) return dir;
+        if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json"))
+            return dir;
         looked += "\n  " + dir;
     }
     throw Error("the default model (shapes-v1) is not installed; looked in:" + looked);
@@ -104,8 +107,10 @@ std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed)
 }
 
 std::shared_ptr<Model> loadModel(const std::string& spec) {
-    if (spec == "default") return loadModel(defaultModelDirectory());
-    if (spec == "gaussian" || spec.rfind("gaussian:", 0) == 0) return parseGaussianSpec(spec);
+    if (spec == "default")
+        return loadModel(defaultModelDirectory());
+    if (spec == "gaussian" || spec.rfind("gaussian:", 0) == 0)
+        return parseGaussianSpec(spec);
     if (!std::filesystem::exists(spec)) {
         throw Error("model '" + spec +
                     "' is neither a built-in model (default, gaussian[:dim=D,words=K,seed=N]) "

@@ -112,7 +112,7 @@ torch::Tensor attentionMaps(ShapesNetworks& nets, Model& model, const torch::Ten
 
 struct SplitScores {
     IouTable table;
-    std::map<std::string, int> wins, trials;
+    std::map<std::string, int> wins, winsStandard, trials;
     std::int64_t evaluations = 0;
 };
 
@@ -187,6 +187,9 @@ SplitScores scoreSplit(Model& model, ShapesNetworks& nets, ShapesSplit split, st
                 ++scores.trials[kinds[k]];
                 if (ranked.pairs[0].io.value > ranked.pairs[k + 1].io.value)
                     ++scores.wins[kinds[k]];
+                // The standard form is the log-likelihood ratio itself; reported beside i_o.
+                if (ranked.pairs[0].is.value > ranked.pairs[k + 1].is.value)
+                    ++scores.winsStandard[kinds[k]];
             }
         }
         if ((n + 1) % 10 == 0 || n + 1 == images) {
@@ -227,6 +230,9 @@ ShapesEvalResult evaluateShapesModel(Model& model, const ShapesEvalConfig& confi
     for (const auto& [kind, trials] : evaluated.trials) {
         const auto wins = evaluated.wins.count(kind) ? evaluated.wins.at(kind) : 0;
         result.compositional[kind] = static_cast<double>(wins) / trials;
+        const auto winsStandard =
+            evaluated.winsStandard.count(kind) ? evaluated.winsStandard.at(kind) : 0;
+        result.compositionalStandard[kind] = static_cast<double>(winsStandard) / trials;
         result.compositionalCounts[kind] = trials;
     }
     result.images = config.images;
@@ -243,6 +249,7 @@ nlohmann::json toJson(const ShapesEvalResult& r, const ShapesEvalConfig& c) {
             {"localization_references", r.localizationCounts},
             {"compositional", r.compositional},
             {"compositional_trials", r.compositionalCounts},
+            {"compositional_by_standard_form", r.compositionalStandard},
             {"n_images", r.images},
             {"validation_images", c.validationImages},
             {"split", toString(c.split)},

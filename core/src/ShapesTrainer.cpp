@@ -26,6 +26,7 @@ namespace {
 constexpr std::uint64_t kAutoencoderStream = 1000000000ULL;
 constexpr std::uint64_t kDenoiserStream = 2000000000ULL;
 constexpr std::uint64_t kNoiseStream = 3000000000ULL;
+constexpr std::uint64_t kInitialWeightsSeed = 67280421310721ULL;  // LibTorch's default CPU seed
 constexpr int kScaleExamples = 1024;
 constexpr int kEncodeChunk = 256;
 
@@ -102,8 +103,7 @@ std::vector<std::int64_t> drawIndices(std::uint64_t seed, int count, int example
 double scheduledLr(double base, int step, int total, int warmup) {
     if (step < warmup)
         return base * (step + 1) / warmup;
-    const double progress =
-        static_cast<double>(step - warmup) / std::max(1, total - warmup);
+    const double progress = static_cast<double>(step - warmup) / std::max(1, total - warmup);
     return base * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress))));
 }
 
@@ -145,7 +145,8 @@ class ProgressLog {
             return;
         const double mean = m_sum / m_count;
         auto [entry, fresh] = status.losses.try_emplace(m_phase, mean, mean);
-        if (!fresh) entry->second.second = mean;
+        if (!fresh)
+            entry->second.second = mean;
         const double seconds = std::chrono::duration<double>(Clock::now() - m_start).count();
         const double rate = (step + 1 - startStep) / std::max(1e-9, seconds);
         std::ostringstream line;
@@ -191,11 +192,13 @@ TrainStatus trainShapesModel(const TrainConfig& config, const ExampleSource& sou
     ShapesModelConfig modelConfig = config.model;
     modelConfig.vocabularySize = std::max(modelConfig.vocabularySize, tokenizer.vocabularySize());
     modelConfig.latentScale = state.latentScale;
+    // Initial weights come from this seed. LibTorch's default CPU seed is the base so that seed 0
+    // reproduces shapes-v1, which was trained before the seed was applied here.
+    torch::manual_seed(kInitialWeightsSeed + config.seed);
     ShapesNetworks nets(modelConfig, tokenizer);
     nets.autoencoder->to(device);
     nets.textEncoder->to(device);
     nets.unet->to(device);
-    torch::manual_seed(config.seed);  // initial weights
     TrainStatus status;
 
     auto examples = [&](const std::vector<std::int64_t>& indices) {
@@ -232,7 +235,8 @@ TrainStatus trainShapesModel(const TrainConfig& config, const ExampleSource& sou
                 log("stopped; checkpoint written, run again to resume");
                 return status;
             }
-            setLr(optimizer, scheduledLr(config.aeLr, state.step, config.aeSteps, config.warmupSteps));
+            setLr(optimizer,
+                  scheduledLr(config.aeLr, state.step, config.aeSteps, config.warmupSteps));
             const torch::Tensor x =
                 imagesToTensor(
                     examples(drawIndices(mixSeed(config.seed, kAutoencoderStream + state.step),
@@ -355,7 +359,8 @@ TrainStatus trainShapesModel(const TrainConfig& config, const ExampleSource& sou
         };
         const int64_t c = nets.config.latentChannels, h = nets.config.latentSize();
         for (; state.step < config.steps; ++state.step) {
-            if (stop.load() || outOfTime() || (config.stopAtStep > 0 && state.step >= config.stopAtStep)) {
+            if (stop.load() || outOfTime() ||
+                (config.stopAtStep > 0 && state.step >= config.stopAtStep)) {
                 checkpoint();
                 log("stopped at step " + std::to_string(state.step) +
                     "; checkpoint written, run again to resume");

@@ -34,8 +34,9 @@ struct Model {
 std::string defaultModelDirectory();
 std::vector<std::string> defaultModelCandidates();
 
-// spec: "default" (the shipped ShapesWorld model), "gaussian" or "gaussian:dim=D,words=K,seed=N" for the built-in exact model, or the path of
-// a bundle directory. Throws infolens::Error with a clear message for anything else.
+// spec: "default" (the shipped ShapesWorld model), "gaussian" or "gaussian:dim=D,words=K,seed=N"
+// for the built-in exact model, or the path of a bundle directory. Throws infolens::Error with a
+// clear message for anything else.
 std::shared_ptr<Model> loadModel(const std::string& spec);
 
 std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed);

@@ -37,6 +37,7 @@ struct ShapesEvalResult {
     std::map<std::string, int> localizationCounts;  // method -> references scored
     std::map<std::string, double> compositional;    // attribute, relation, order
     std::map<std::string, int> compositionalCounts;
+    std::map<std::string, double> compositionalStandard;  // the same ranking by i_s instead of i_o
     int images = 0;
     std::int64_t evaluations = 0;
     double seconds = 0.0;

@@ -38,8 +38,9 @@ struct TrainConfig {
     double emaDecay = 0.999;
     int checkpointEvery = 500;
     int logEvery = 50;
-    double maxMinutes = 0.0;    // stop (with a checkpoint) after this long; 0 = no limit
-    int stopAtStep = 0;  // stop the denoiser phase at this step (reproduces a shortened run); 0 = none
+    double maxMinutes = 0.0;  // stop (with a checkpoint) after this long; 0 = no limit
+    int stopAtStep =
+        0;  // stop the denoiser phase at this step (reproduces a shortened run); 0 = none
     bool exportOnStop = false;  // also write a bundle from an unfinished denoiser phase
 };
 

@@ -5,17 +5,12 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Statistics.h"
 #include "infolens/GaussianCheck.h"
 
 namespace infolens::cli {
 
 namespace {
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    const std::size_t n = values.size();
-    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
-}
 
 // Smallest number of draws at which the measured relative SE reaches `target`, found by doubling
 // and then interpolating log(sd) linearly in log(samples) between the bracketing sizes.

@@ -7,6 +7,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "Statistics.h"
 #include "infolens/InfoEngine.h"
 #include "infolens/Model.h"
 
@@ -15,11 +16,6 @@ namespace infolens::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 }  // namespace
 

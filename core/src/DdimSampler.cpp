@@ -70,18 +70,11 @@ torch::Tensor DdimSampler::eps(const torch::Tensor& z, double logSnr, const Text
 
 torch::Tensor DdimSampler::generate(const TextEncoding& prompt, const TextEncoding& null) const {
     const std::vector<int64_t> shape = m_denoiser.dataShape();
-    std::vector<float> noise(static_cast<std::size_t>(shape[0] * shape[1] * shape[2]));
-    // Box-Muller on a counter-based stream: the same seed gives the same image everywhere.
-    for (std::size_t j = 0; j < noise.size(); j += 2) {
-        const double u1 = 1.0 - unitFromBits(mixSeed(m_settings.seed, j));
-        const double u2 = unitFromBits(mixSeed(m_settings.seed, j + 1));
-        const double r = std::sqrt(-2.0 * std::log(u1));
-        noise[j] = static_cast<float>(r * std::cos(2.0 * M_PI * u2));
-        if (j + 1 < noise.size())
-            noise[j + 1] = static_cast<float>(r * std::sin(2.0 * M_PI * u2));
-    }
-    return generateFrom(torch::from_blob(noise.data(), shape, torch::kFloat32).clone(), prompt,
-                        null);
+    std::vector<double> noise(static_cast<std::size_t>(shape[0] * shape[1] * shape[2]));
+    // The same seed gives the same image everywhere.
+    fillStandardNormals(m_settings.seed, noise.data(), static_cast<std::int64_t>(noise.size()));
+    return generateFrom(torch::from_blob(noise.data(), shape, torch::kFloat64).to(torch::kFloat32),
+                        prompt, null);
 }
 
 torch::Tensor DdimSampler::generateFrom(const torch::Tensor& noise, const TextEncoding& prompt,

@@ -16,19 +16,6 @@ namespace {
 constexpr std::uint64_t kLogSnrStream = 0x1065a5e1ULL;
 constexpr std::uint64_t kNoiseStream = 0xe95e7a11ULL;
 
-// Standard normals for one draw from a counter-based stream (Box-Muller on SplitMix64), so each
-// draw's noise depends only on (seed, draw) and not on batching, thread count or library version.
-void fillNormals(std::uint64_t drawSeed, double* out, int64_t count) {
-    for (int64_t j = 0; j < count; j += 2) {
-        const double u1 = 1.0 - unitFromBits(mixSeed(drawSeed, static_cast<std::uint64_t>(j)));
-        const double u2 = unitFromBits(mixSeed(drawSeed, static_cast<std::uint64_t>(j + 1)));
-        const double r = std::sqrt(-2.0 * std::log(u1));
-        out[j] = r * std::cos(2.0 * M_PI * u2);
-        if (j + 1 < count)
-            out[j + 1] = r * std::sin(2.0 * M_PI * u2);
-    }
-}
-
 struct PairAccumulator {
     torch::Tensor mapSum;            // [H, W] float64, sum over draws of w * f_o per pixel
     torch::Tensor mapSqSum;          // [H, W]
@@ -212,8 +199,9 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             const int64_t draw = settings.firstDraw + state.drawsDone + i;
             batchLogSnr[i] = proposal.logSnrFromUnit(sampler.unit(draw));
             batchWeight[i] = proposal.weight(batchLogSnr[i]);
-            fillNormals(mixSeed(settings.seed ^ kNoiseStream, static_cast<std::uint64_t>(draw)),
-                        noise.data() + i * elements, elements);
+            fillStandardNormals(
+                mixSeed(settings.seed ^ kNoiseStream, static_cast<std::uint64_t>(draw)),
+                noise.data() + i * elements, elements);
             logSnrs.push_back(batchLogSnr[i]);
             weights.push_back(batchWeight[i]);
             replicaOf.push_back(sampler.replicaOf(draw));

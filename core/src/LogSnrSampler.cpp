@@ -34,6 +34,17 @@ double unitFromBits(std::uint64_t bits) {
     return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 
+void fillStandardNormals(std::uint64_t seed, double* out, std::int64_t count) {
+    for (std::int64_t j = 0; j < count; j += 2) {
+        const double u1 = 1.0 - unitFromBits(mixSeed(seed, static_cast<std::uint64_t>(j)));
+        const double u2 = unitFromBits(mixSeed(seed, static_cast<std::uint64_t>(j + 1)));
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        out[j] = r * std::cos(2.0 * M_PI * u2);
+        if (j + 1 < count)
+            out[j + 1] = r * std::sin(2.0 * M_PI * u2);
+    }
+}
+
 LogSnrSampler::LogSnrSampler(SamplerKind kind, std::uint64_t seed, int replicas)
     : m_kind(kind), m_seed(seed), m_replicas(replicas) {
     if (replicas < 1)

@@ -14,6 +14,9 @@ std::string toString(SamplerKind kind);
 // how draws are grouped into batches.
 std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t index);
 double unitFromBits(std::uint64_t bits);  // [0, 1) with 53 bits
+// Standard normals from a counter-based stream (Box-Muller on SplitMix64): the values depend only
+// on the seed, never on batching, thread count or library version.
+void fillStandardNormals(std::uint64_t seed, double* out, std::int64_t count);
 
 // Produces the uniform variate behind draw i. Draws are dealt round-robin to `replicas`
 // independent randomisations; the standard error comes from the spread of replica means.

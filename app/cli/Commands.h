@@ -11,5 +11,6 @@ int generateCommand(int argc, char** argv);
 int invertCommand(int argc, char** argv);
 int evalCommand(int argc, char** argv);
 int benchThroughputCommand(int argc, char** argv);
+int benchLatencyCommand(int argc, char** argv);
 
 }  // namespace infolens::cli

@@ -31,6 +31,8 @@ const Command kCommands[] = {
      infolens::cli::evalCommand},
     {"bench-throughput", "engine vs raw denoiser evaluations per second",
      infolens::cli::benchThroughputCommand},
+    {"bench-latency", "time from a prompt edit to the first and the converged maps (app path)",
+     infolens::cli::benchLatencyCommand},
 };
 
 void printUsage(std::ostream& out) {

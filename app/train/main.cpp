@@ -24,7 +24,7 @@ extern "C" void requestStop(int) {
 
 int main(int argc, char** argv) {
     using infolens::cli::Args;
-    Args args("train",
+    Args args("infolens-train",
               "Trains the ShapesWorld latent diffusion model and writes a bundle. Checkpoints go "
               "to --work; running\n"
               "the same command again resumes where it stopped. Ctrl-C (SIGINT) or SIGTERM stops "
@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
                {"unet-channels", "N", "UNet base channels", "64"},
                {"ae-channels", "N", "autoencoder channels", "64"},
                {"text-dim", "N", "text encoder width", "64"},
+               {"stop-at", "N", "stop with a checkpoint at this denoiser step (0 = no stop)", "0"},
                {"max-minutes", "M", "stop with a checkpoint after M minutes (0 = no limit)", "0"},
                {"log-every", "N", "steps between progress lines", "50"},
                {"checkpoint-every", "N", "steps between checkpoints", "500"},

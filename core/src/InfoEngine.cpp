@@ -192,7 +192,10 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             state.cancelled = true;
             break;
         }
-        const int64_t nb = std::min<int64_t>(drawsPerBatch, settings.samples - state.drawsDone);
+        const int64_t wanted = state.batches == 0 && settings.firstBatchDraws > 0
+                                   ? std::min<int64_t>(settings.firstBatchDraws, drawsPerBatch)
+                                   : drawsPerBatch;
+        const int64_t nb = std::min<int64_t>(wanted, settings.samples - state.drawsDone);
         noise.assign(static_cast<std::size_t>(nb * elements), 0.0);
         std::vector<double> batchLogSnr(nb), batchWeight(nb);
         for (int64_t i = 0; i < nb; ++i) {

@@ -100,6 +100,28 @@ std::string defaultModelDirectory() {
     throw Error("the default model (shapes-v1) is not installed; looked in:" + looked);
 }
 
+std::string defaultSampleDirectory() {
+    std::vector<std::string> candidates;
+    if (const char* env = std::getenv("INFOLENS_SAMPLES"))
+        candidates.emplace_back(env);
+#ifdef INFOLENS_SOURCE_SAMPLE_DIR
+    candidates.emplace_back(INFOLENS_SOURCE_SAMPLE_DIR);
+#endif
+    const std::string exeDir = executableDirectory();
+    if (!exeDir.empty())
+        candidates.push_back(exeDir + "/../share/infolens/samples");
+#ifdef INFOLENS_INSTALL_SAMPLE_DIR
+    candidates.emplace_back(INFOLENS_INSTALL_SAMPLE_DIR);
+#endif
+    std::string looked;
+    for (const std::string& dir : candidates) {
+        if (std::filesystem::exists(std::filesystem::path(dir) / "0002.png"))
+            return dir;
+        looked += "\n  " + dir;
+    }
+    throw Error("the bundled sample images are not installed; looked in:" + looked);
+}
+
 std::shared_ptr<Model> makeGaussianModel(int dim, int words, std::uint64_t seed) {
     return gaussianModelFrom(drawGaussianParams(dim, words, seed),
                              "gaussian:dim=" + std::to_string(dim) + ",words=" +

@@ -320,6 +320,13 @@ TrainStatus trainShapesModel(const TrainConfig& config, const ExampleSource& sou
     const fs::path emaUnetPath = work / "denoiser_ema.pt",
                    emaTextPath = work / "text_encoder_ema.pt";
     const fs::path optPath = work / "denoiser_opt.pt";
+    // A finished run given a larger --steps continues where it stopped (the cosine schedule is
+    // recomputed for the new total), so a model can be trained further without starting over.
+    if (state.phase == "done" && state.step < config.steps) {
+        log("extending the finished run from step " + std::to_string(state.step) + " to " +
+            std::to_string(config.steps));
+        state.phase = "denoiser";
+    }
     if (state.phase == "denoiser" && fs::exists(unetPath)) {
         loadModuleWeights(nets.unet, unetPath.string());
         loadModuleWeights(nets.textEncoder, textPath.string());

@@ -28,6 +28,9 @@ struct EngineSettings {
     // Index of the first draw in the (seed, sampler) sequence. Runs that continue one sequence
     // (consecutive offsets) are stratified together, e.g. many data points of one expectation.
     std::int64_t firstDraw = 0;
+    // Draws in the first batch (0 = as many as fit in maxBatch): a small first batch makes the
+    // first progressive snapshot arrive sooner. Results do not depend on batching.
+    int firstBatchDraws = 0;
     bool standardMaps = false;  // also keep per-pixel i_s maps
     bool keepIntegrand = true;  // keep the per-draw integrand samples
 };

@@ -33,6 +33,9 @@ struct Model {
 // <exe>/../share/infolens/models/shapes-v1, then the install prefix. Throws when none exists.
 std::string defaultModelDirectory();
 std::vector<std::string> defaultModelCandidates();
+// The bundled sample images and prompts (resources/samples), resolved like the default model,
+// with $INFOLENS_SAMPLES first.
+std::string defaultSampleDirectory();
 
 // spec: "default" (the shipped ShapesWorld model), "gaussian" or "gaussian:dim=D,words=K,seed=N"
 // for the built-in exact model, or the path of a bundle directory. Throws infolens::Error with a

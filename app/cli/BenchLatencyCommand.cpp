@@ -1,0 +1,128 @@
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "Args.h"
+#include "Commands.h"
+#include "Statistics.h"
+#include "infolens/Error.h"
+#include "infolens/ImageIO.h"
+#include "infolens/LiveWorker.h"
+#include "infolens/Model.h"
+
+namespace infolens::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Each repeat edits one word (a colour), as a user would, so the new conditions' text encodings
+// are not already cached.
+const char* const kColours[] = {"red", "green", "blue", "yellow", "purple", "orange", "pink",
+                                "cyan", "white", "black", "brown", "grey"};
+
+}  // namespace
+
+int benchLatencyCommand(int argc, char** argv) {
+    Args args("bench-latency",
+              "Time from a prompt edit to the first progressive map and to the converged map "
+              "(every word's SE\n"
+              "within --target of its value, or --cap draws), through the same LiveWorker path "
+              "as the app.\n"
+              "Medians over repeats; each repeat changes one colour word of the template.",
+              {{"model", "M", "bundle directory or 'default'", "default"},
+               {"image", "F", "image (default: bundled sample 0002)", ""},
+               {"template", "TEXT", "prompt with {0} and {1} for two colour words",
+                "a small {0} circle above a {1} square"},
+               {"cap", "S", "draws at most (the app's default)", "128"},
+               {"target", "X", "relative SE at which a word counts as converged", "0.05"},
+               {"repeats", "R", "edits timed (medians reported)", "7"},
+               {"json", "", "print JSON (the only output format)", ""}});
+    if (!args.parse(argc, argv))
+        return 0;
+    const std::string imagePath =
+        args.has("image") ? args.text("image") : (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
+    const int repeats = args.integer("repeats", 1, 1000);
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::shared_ptr<const LiveResult> latest;
+    std::uint64_t firstSeen = 0;
+    Clock::time_point firstAt;
+    LiveWorker worker(args.text("model"), [&](std::shared_ptr<const LiveResult> r) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (r->generation != firstSeen) {
+            firstSeen = r->generation;
+            firstAt = Clock::now();
+        }
+        latest = std::move(r);
+        changed.notify_all();
+    });
+    const ModelSummary model = worker.model();
+    auto image = std::make_shared<const Image>(
+        fitImage(loadImage(imagePath), model.imageWidth, model.imageHeight));
+
+    std::vector<double> firstMs, convergedMs, draws;
+    int words = 0, converged = 0;
+    double evalsPerSecond = 0.0;
+    std::string lastPrompt;
+    // Repeat 0 warms up (allocations, first text encodings) and is not counted.
+    for (int r = 0; r <= repeats; ++r) {
+        std::string prompt = args.text("template");
+        const std::string c0 = kColours[r % 12], c1 = kColours[(r * 5 + 3) % 12];
+        for (auto [key, value] : {std::pair{"{0}", c0}, std::pair{"{1}", c1}}) {
+            const auto at = prompt.find(key);
+            if (at != std::string::npos)
+                prompt.replace(at, 3, value);
+        }
+        const PromptAnalysis analysis = worker.analyze(prompt);
+        if (!analysis.problem.empty())
+            throw Error("bench-latency: " + analysis.problem);
+        LiveRequest request;
+        request.prompt = prompt;
+        request.image = image;
+        request.sampleCap = args.integer("cap", 1, 1 << 20);
+        request.targetRelativeSe = args.real("target");
+        const Clock::time_point start = Clock::now();
+        const std::uint64_t generation = worker.submit(request);
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] {
+            return latest && latest->generation == generation &&
+                   (latest->finished || !latest->error.empty());
+        });
+        if (!latest->error.empty())
+            throw Error("bench-latency: " + latest->error);
+        if (r == 0)
+            continue;
+        firstMs.push_back(std::chrono::duration<double, std::milli>(firstAt - start).count());
+        convergedMs.push_back(latest->elapsedMs);
+        draws.push_back(latest->drawsDone);
+        converged += latest->converged ? 1 : 0;
+        words = static_cast<int>(latest->words.size());
+        evalsPerSecond = latest->evaluationsPerSecond;
+        lastPrompt = prompt;
+    }
+    const nlohmann::json out = {
+        {"first_update_ms", median(firstMs)},
+        {"converged_ms", median(convergedMs)},
+        {"words", words},
+        {"repeats", repeats},
+        {"first_update_ms_each", firstMs},
+        {"converged_ms_each", convergedMs},
+        {"draws_at_end_median", median(draws)},
+        {"converged_by_se", converged},
+        {"reached_cap", repeats - converged},
+        {"sample_cap", args.integer("cap", 1, 1 << 20)},
+        {"target_relative_se", args.real("target")},
+        {"evaluations_per_s_last", evalsPerSecond},
+        {"example_prompt", lastPrompt},
+        {"model", model.name},
+        {"device", model.device}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+}
+
+}  // namespace infolens::cli

@@ -11,6 +11,9 @@ packages=(
   g++ cmake ninja-build pkg-config
   libtorch-dev libopenblas0-openmp
   nlohmann-json3-dev libssl-dev libstb-dev catch2
+  qt6-base-dev qt6-qpa-plugins libgl-dev fonts-dejavu-core
+  libvulkan-dev glslc mesa-vulkan-drivers
+  xvfb xauth
 )
 
 missing=()

@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
-# Sets up and builds InfoLens, then runs it on the default model (shapes-v1) and a bundled sample.
-# Until the desktop app lands, "the program" is the CLI: per-word information maps of a held-out
-# ShapesWorld image with standard errors, an image generated from a prompt, and the estimator's
-# check against an exact Gaussian model.
+# Sets up and builds InfoLens, then opens the desktop app on the default model (shapes-v1) with a
+# bundled sample image and its prompt; the maps start computing at once. Extra arguments go to
+# the app (see build/app/infolens --help), e.g. --image F --prompt "..." or --session F.
+# Without a display (a bare server), the app runs under Xvfb, converges, saves a screenshot to
+# out/infolens-screenshot.png and exits.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build"
 "$root/scripts/setup.sh" "$build"
-cli="$build/app/infolens-cli"
-out="$root/out/demo"
-mkdir -p "$out"
-sample="$root/resources/samples/0002"
-prompt="$(cat "$sample.txt")"
-echo
-echo "==> infolens-cli maps --model default --image $sample.png --prompt \"$prompt\""
-"$cli" maps --model default --image "$sample.png" --prompt "$prompt" --out "$out/maps"
-echo
-echo "==> infolens-cli generate --prompt \"a large red star above a small blue circle\""
-"$cli" generate --prompt "a large red star above a small blue circle" --seed 1 --out "$out/generated.png"
-echo
-echo "==> infolens-cli check-gaussian (estimates vs exact values, nats)"
-"$cli" check-gaussian --dim 256 --words 4 --samples 1 --pairs 4096
-echo
-echo "Maps (PNG overlays, NPY, values.json) are in $out/maps."
+app="$build/app/infolens"
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "==> starting $app"
+  exec "$app" "$@"
+fi
+mkdir -p "$root/out"
+shot="$root/out/infolens-screenshot.png"
+echo "==> no display: running the app under Xvfb until the maps converge"
+xvfb-run -a -s "-screen 0 1400x900x24" "$app" --fresh-layout --screenshot "$shot" "$@"
+echo "==> screenshot of the app: $shot"

@@ -46,8 +46,8 @@ WordResult wordFrom(const PairResult& pair, double pixelsPerCell) {
     }
     w.integrand.reserve(pair.integrand.size());
     for (const IntegrandSample& s : pair.integrand) {
-        w.integrand.push_back({static_cast<float>(s.logSnr),
-                               static_cast<float>(s.weight * s.orthogonal / kLn2)});
+        w.integrand.push_back(
+            {static_cast<float>(s.logSnr), static_cast<float>(s.orthogonal / kLn2)});
     }
     return w;
 }

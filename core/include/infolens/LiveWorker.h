@@ -38,9 +38,11 @@ struct LiveRequest {
     bool iidSampler = false;  // default: stratified
 };
 
+// One draw of the i_o integrand: information density over log-SNR, in bits per unit log-SNR
+// (the area under it is the word's i_o), before importance weighting.
 struct IntegrandPoint {
     float logSnr = 0.0f;
-    float bits = 0.0f;  // importance-weighted integrand of i_o for this draw, bits
+    float bitsPerLogSnr = 0.0f;
 };
 
 struct WordResult {

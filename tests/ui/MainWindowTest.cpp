@@ -1,0 +1,161 @@
+// The app's main window, offscreen: the sample opens and maps arrive, edits recompute, exports
+// round-trip, sessions reopen to the same state, and bad input leaves the state untouched.
+#include <QFile>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+#include <QUndoStack>
+#include <fstream>
+
+#include "infolens/Npy.h"
+#include "infolens/ui/MainWindow.h"
+#include "infolens/ui/WordPanel.h"
+
+using infolens::ui::MainWindow;
+using infolens::ui::StartOptions;
+
+namespace {
+
+constexpr int kTimeoutMs = 180000;
+const QString kSamplePrompt = "an image of a purple triangle above a green diamond";
+
+StartOptions fresh() {
+    StartOptions o;
+    o.restoreLayout = false;
+    return o;
+}
+
+bool finishedFor(const MainWindow& w, const QString& prompt) {
+    const auto r = w.lastResult();
+    return r && r->finished && QString::fromStdString(r->prompt) == prompt;
+}
+
+}  // namespace
+
+class MainWindowTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void opensTheSampleAndMapsRefine() {
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        QSignalSpy shown(&w, &MainWindow::resultShown);
+        QCOMPARE(w.prompt(), kSamplePrompt);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        QVERIFY(shown.count() >= 2);  // progressive results before the final one
+        const auto first = shown.first().first().value<std::shared_ptr<const infolens::LiveResult>>();
+        QVERIFY(!first->finished);
+        QCOMPARE(w.wordPanel()->rowCount(), 10);
+        QCOMPARE(static_cast<int>(w.lastResult()->words.size()), 10);
+        QVERIFY(w.lastResult()->mi.bits > 0.0);
+    }
+
+    void editingThePromptRecomputesAndUndoRestores() {
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const QString edited = "a purple triangle above a green diamond";
+        w.setPrompt(edited);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, edited), kTimeoutMs);
+        QCOMPARE(static_cast<int>(w.lastResult()->words.size()), 7);
+        QCOMPARE(w.wordPanel()->rowCount(), 7);
+        auto* undo = w.findChild<QUndoStack*>();
+        QVERIFY(undo);
+        QCOMPARE(undo->count(), 1);
+        undo->undo();
+        QCOMPARE(w.prompt(), kSamplePrompt);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+    }
+
+    void exportsAndSessionsRoundTrip() {
+        QTemporaryDir dir;
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        infolens::ui::DisplaySettings d = w.display();
+        d.colormap = "magma";
+        d.opacity = 0.8;
+        d.contour = true;
+        d.thresholdFraction = 0.3;
+        w.setDisplay(d);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const auto result = w.lastResult();
+
+        QVERIFY(w.exportMaps(dir.filePath("maps.npy")));
+        const infolens::NpyArray maps = infolens::readNpyFloat32(dir.filePath("maps.npy").toStdString());
+        QCOMPARE(maps.shape.size(), std::size_t(3));
+        QCOMPARE(maps.shape[0], std::int64_t(result->words.size() + 1));
+        const std::size_t cells = result->mapWidth * result->mapHeight;
+        for (std::size_t i = 0; i < cells; ++i)
+            QCOMPARE(maps.values[cells + i], result->words[0].map[i]);
+        QVERIFY(w.exportValues(dir.filePath("values.csv")));
+        QVERIFY(w.exportValues(dir.filePath("values.json")));
+        QVERIFY(w.exportFigure(dir.filePath("figure.png"), 150));
+        QVERIFY(w.exportFigure(dir.filePath("figure.pdf"), 0));
+        for (const char* name : {"values.csv", "values.json", "figure.png", "figure.pdf"})
+            QVERIFY2(QFile(dir.filePath(name)).size() > 100, name);
+
+        QVERIFY(w.saveSession(dir.filePath("s.infolens")));
+        MainWindow reopened([&] {
+            StartOptions o = fresh();
+            o.session = dir.filePath("s.infolens");
+            return o;
+        }());
+        reopened.setInteractive(false);
+        QCOMPARE(reopened.prompt(), kSamplePrompt);
+        QCOMPARE(reopened.display().colormap, QString("magma"));
+        QCOMPARE(reopened.display().opacity, 0.8);
+        QVERIFY(reopened.display().contour);
+        QCOMPARE(reopened.display().thresholdFraction, 0.3);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(reopened, kSamplePrompt), kTimeoutMs);
+        // Same model, image, prompt, seed and schedule: the same numbers, bit for bit.
+        const auto again = reopened.lastResult();
+        QCOMPARE(again->drawsDone, result->drawsDone);
+        QCOMPARE(again->mi.bits, result->mi.bits);
+        for (std::size_t i = 0; i < result->words.size(); ++i) {
+            QCOMPARE(again->words[i].bits, result->words[i].bits);
+            QCOMPARE(again->words[i].seBits, result->words[i].seBits);
+        }
+    }
+
+    void badInputLeavesTheStateUntouched() {
+        QTemporaryDir dir;
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const auto before = w.lastResult();
+        {
+            std::ofstream bad(dir.filePath("bad.png").toStdString());
+            bad << "\x89PNG\r\n\x1a\n this is not a png";
+        }
+        QVERIFY(!w.openImage(dir.filePath("bad.png")));
+        QVERIFY(w.lastError().contains("bad.png"));
+        QVERIFY(!w.openSession(dir.filePath("missing.infolens")));
+        QCOMPARE(w.lastResult(), before);
+        QCOMPARE(w.prompt(), kSamplePrompt);
+
+        const QString unwritable = dir.filePath("no/such/dir/maps.npy");
+        QVERIFY(!w.exportMaps(unwritable));
+        QVERIFY(!w.exportFigure(dir.filePath("no/such/dir/f.png"), 150));
+        QVERIFY(!QFile::exists(unwritable));
+        QVERIFY(QDir(dir.path()).entryList(QDir::Files).size() == 1);  // only bad.png
+    }
+
+    void closingDuringAComputationIsSafe() {
+        for (int i = 0; i < 3; ++i) {
+            auto w = std::make_unique<MainWindow>(fresh());
+            w->setInteractive(false);
+            w->show();
+            QTRY_VERIFY_WITH_TIMEOUT(w->lastResult() != nullptr, kTimeoutMs);
+            QVERIFY(!w->lastResult()->finished);
+            QElapsedTimer timer;
+            timer.start();
+            w->close();
+            w.reset();
+            QVERIFY(timer.elapsed() < 10000);
+        }
+    }
+};
+
+QTEST_MAIN(MainWindowTest)
+#include "MainWindowTest.moc"

@@ -1,0 +1,513 @@
+#include "FigureExporter.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QFont>
+#include <QFontMetricsF>
+#include <QImageWriter>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QTextLayout>
+
+#include <algorithm>
+#include <cmath>
+
+#include "infolens/Colormap.h"
+#include "infolens/Error.h"
+
+namespace infolens {
+
+namespace {
+
+// Geometry in points. Four columns of 1.6 in panels and the colorbar come to about 7.8 in; a paper
+// scales the figure to its text width, which the PDF survives without loss.
+constexpr double kPointsPerInch = 72.0;
+constexpr double kMargin = 10.0;
+constexpr double kPanel = 1.6 * kPointsPerInch;
+constexpr double kColumnGap = 8.0;
+constexpr double kRowGap = 9.0;
+constexpr double kLabelGap = 3.0;
+constexpr double kTitleGap = 2.0;
+constexpr double kHeaderGap = 10.0;
+constexpr double kFooterGap = 10.0;
+constexpr double kBarGap = 12.0;
+constexpr double kBarWidth = 9.0;
+constexpr double kTickLength = 3.0;
+constexpr double kTickLabelGap = 2.0;
+constexpr double kUnitsGap = 5.0;
+constexpr double kHairline = 0.5;
+constexpr int kMaxColumns = 4;
+
+constexpr int kMinDpi = 50;
+constexpr int kMaxDpi = 1200;
+constexpr int kPdfResolution = 1200;
+// PDF viewers may smooth small embedded images; nearest-neighbour enlargement to at least this
+// density keeps map cells square in every viewer.
+constexpr double kPdfImageDpi = 300.0;
+constexpr qint64 kMaxFigurePixels = 100'000'000;
+
+const QColor kInk(0x1a, 0x1a, 0x1a);
+const QColor kFaintInk(0x55, 0x55, 0x55);
+const QColor kFrame(0x80, 0x80, 0x80);
+
+enum class Style { Title, Mi, Label, Tick, Units, Footer };
+
+double pointSize(Style style) {
+    switch (style) {
+        case Style::Title:
+            return 10.5;
+        case Style::Mi:
+            return 9.0;
+        case Style::Label:
+            return 8.0;
+        case Style::Tick:
+            return 7.0;
+        case Style::Units:
+            return 7.5;
+        case Style::Footer:
+            return 6.0;
+    }
+    return 8.0;
+}
+
+// The painter is scaled so one unit is one point; Qt would scale a point-sized font by the
+// device's DPI a second time, so the size is divided by it here. Hinting is off so that text
+// measured on the reference device has the same width on every device and DPI.
+QFont fontFor(Style style, const QPaintDevice& device) {
+    QFont font;
+    font.setFamilies({"DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"});
+    font.setStyleHint(QFont::SansSerif);
+    font.setHintingPreference(QFont::PreferNoHinting);
+    font.setKerning(true);
+    font.setPointSizeF(pointSize(style) * kPointsPerInch / device.logicalDpiY());
+    font.setBold(style == Style::Title);
+    return font;
+}
+
+// Layout is measured here, at 72 DPI where one pixel is one point, so every export shares it.
+const QImage& referenceDevice() {
+    static const QImage image = [] {
+        QImage reference(1, 1, QImage::Format_RGB32);
+        const int dotsPerMeter = qRound(kPointsPerInch / 0.0254);
+        reference.setDotsPerMeterX(dotsPerMeter);
+        reference.setDotsPerMeterY(dotsPerMeter);
+        return reference;
+    }();
+    return image;
+}
+
+QFontMetricsF metrics(Style style) {
+    return QFontMetricsF(fontFor(style, referenceDevice()), &referenceDevice());
+}
+
+// Fixed decimals with a typographic minus, and no "-0.00".
+QString numberText(double value, int decimals) {
+    QString text = QString::number(value, 'f', decimals);
+    if (text.startsWith('-')) {
+        const bool zero =
+            std::all_of(text.begin() + 1, text.end(), [](QChar c) { return c == '0' || c == '.'; });
+        text = zero ? text.mid(1) : QChar(0x2212) + text.mid(1);
+    }
+    return text;
+}
+
+QString bitsText(double bits, double se) {
+    return numberText(bits, 2) + QString::fromUtf8(" \u00b1 ") + numberText(se, 2) + " bits";
+}
+
+// Paragraphs wrap at word boundaries, or anywhere inside a word longer than the line.
+QTextOption wrapping(Qt::Alignment alignment) {
+    QTextOption option(alignment);
+    option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    return option;
+}
+
+// Breaks the text into lines of the given width and returns their total height.
+double breakLines(QTextLayout& layout, double width) {
+    layout.setTextOption(wrapping(Qt::AlignLeft));
+    layout.beginLayout();
+    double height = 0.0;
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        line.setPosition(QPointF(0.0, height));
+        height += line.height();
+    }
+    layout.endLayout();
+    return height;
+}
+
+double paragraphHeight(const QString& text, Style style, double width) {
+    if (text.isEmpty())
+        return 0.0;
+    QTextLayout layout(text, fontFor(style, referenceDevice()), &referenceDevice());
+    return breakLines(layout, width);
+}
+
+struct Tick {
+    double value = 0.0;
+    QString text;
+};
+
+// Round steps of 1, 2 or 5 times a power of ten, about four intervals over the range.
+std::vector<Tick> colorbarTicks(double lo, double hi) {
+    if (!(hi > lo))
+        return {{lo, numberText(lo, 2)}};
+    const double rough = (hi - lo) / 4.0;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
+    const double normalized = rough / magnitude;
+    const double step = (normalized < 1.5   ? 1.0
+                         : normalized < 3.0 ? 2.0
+                         : normalized < 7.0 ? 5.0
+                                            : 10.0) *
+                        magnitude;
+    const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
+    std::vector<Tick> ticks;
+    const double first = std::ceil(lo / step - 1e-9) * step;
+    for (int i = 0;; ++i) {
+        double value = first + i * step;
+        if (value > hi + step * 1e-9)
+            break;
+        if (std::abs(value) < step * 1e-9)
+            value = 0.0;
+        ticks.push_back({value, numberText(value, decimals)});
+    }
+    return ticks;
+}
+
+struct Label {
+    QRectF rect;
+    QString text;  // one or two lines
+};
+
+struct Layout {
+    QSizeF size;
+    QRectF title;
+    QRectF mi;
+    QString miText;
+    std::vector<QRectF> cells;  // square panel areas, the image first
+    std::vector<Label> labels;
+    QRectF bar;
+    std::vector<Tick> ticks;
+    double tickLabelLeft = 0.0;
+    double tickLabelWidth = 0.0;
+    QRectF units;  // before rotation: centred on the bar's middle height
+    QRectF footer;
+};
+
+void validate(const FigureContent& content) {
+    if (content.base.isNull())
+        throw Error("the figure has no image");
+    for (const FigurePanel& panel : content.panels) {
+        if (panel.overlay.isNull())
+            throw Error("the panel of '" + panel.label.toStdString() + "' has no image");
+    }
+    if (!std::isfinite(content.scaleLo) || !std::isfinite(content.scaleHi) ||
+        content.scaleHi < content.scaleLo) {
+        throw Error("the colour scale [" + std::to_string(content.scaleLo) + ", " +
+                    std::to_string(content.scaleHi) + "] is not a finite range");
+    }
+}
+
+Layout computeLayout(const FigureContent& content) {
+    validate(content);
+    Layout layout;
+    const int count = 1 + static_cast<int>(content.panels.size());
+    const int rows = (count + kMaxColumns - 1) / kMaxColumns;
+    const int columns = (count + rows - 1) / rows;  // balanced rows, e.g. 3 + 2 rather than 4 + 1
+
+    // Labels are "word: x.xx ± y.yy bits" on one line; if any does not fit under its panel, all
+    // of them use two lines (word, then value) so the grid stays regular.
+    const QFontMetricsF labelMetrics = metrics(Style::Label);
+    std::vector<QString> words = {"image"};
+    std::vector<QString> values = {QString()};
+    bool oneLine = true;
+    for (const FigurePanel& panel : content.panels) {
+        words.push_back(panel.label);
+        values.push_back(bitsText(panel.bits, panel.seBits));
+        oneLine = oneLine &&
+                  labelMetrics.horizontalAdvance(words.back() + ": " + values.back()) <= kPanel;
+    }
+    const int labelLines = oneLine ? 1 : 2;
+    const double labelHeight = labelLines * labelMetrics.lineSpacing();
+    const double rowHeight = kPanel + kLabelGap + labelHeight;
+    const double gridWidth = columns * kPanel + (columns - 1) * kColumnGap;
+    const double gridHeight = rows * rowHeight + (rows - 1) * kRowGap;
+
+    layout.ticks = colorbarTicks(content.scaleLo, content.scaleHi);
+    const QFontMetricsF tickMetrics = metrics(Style::Tick);
+    for (const Tick& tick : layout.ticks)
+        layout.tickLabelWidth =
+            std::max(layout.tickLabelWidth, tickMetrics.horizontalAdvance(tick.text));
+    const double unitsHeight = content.units.isEmpty() ? 0.0 : metrics(Style::Units).height();
+    const double barBlock = kBarGap + kBarWidth + kTickLength + kTickLabelGap +
+                            layout.tickLabelWidth + (unitsHeight > 0 ? kUnitsGap + unitsHeight : 0);
+    const double contentWidth = gridWidth + barBlock;
+
+    double y = kMargin;
+    if (!content.title.isEmpty()) {
+        const QString quoted = QChar(0x201c) + content.title + QChar(0x201d);
+        const double h = paragraphHeight(quoted, Style::Title, contentWidth);
+        layout.title = QRectF(kMargin, y, contentWidth, h);
+        y += h + kTitleGap;
+    }
+    layout.miText = "MI = " + bitsText(content.miBits, content.miSeBits);
+    const double miHeight = metrics(Style::Mi).lineSpacing();
+    layout.mi = QRectF(kMargin, y, contentWidth, miHeight);
+    y += miHeight + kHeaderGap;
+
+    const double gridTop = y;
+    for (int i = 0; i < count; ++i) {
+        const int row = i / columns;
+        const int column = i % columns;
+        const double left = kMargin + column * (kPanel + kColumnGap);
+        const double top = gridTop + row * (rowHeight + kRowGap);
+        layout.cells.emplace_back(left, top, kPanel, kPanel);
+        QString text;
+        if (i == 0) {
+            text = words[0];
+        } else if (oneLine) {
+            text = words[i] + ": " + values[i];
+        } else {
+            text = labelMetrics.elidedText(words[i], Qt::ElideRight, kPanel) + "\n" + values[i];
+        }
+        layout.labels.push_back(
+            {QRectF(left, top + kPanel + kLabelGap, kPanel, labelHeight), text});
+    }
+
+    const double barLeft = kMargin + gridWidth + kBarGap;
+    const double barBottom = gridTop + (rows - 1) * (rowHeight + kRowGap) + kPanel;
+    layout.bar = QRectF(barLeft, gridTop, kBarWidth, barBottom - gridTop);
+    layout.tickLabelLeft = barLeft + kBarWidth + kTickLength + kTickLabelGap;
+    if (unitsHeight > 0) {
+        const double unitsLeft = layout.tickLabelLeft + layout.tickLabelWidth + kUnitsGap;
+        layout.units = QRectF(unitsLeft, layout.bar.center().y() - unitsHeight / 2.0, unitsHeight,
+                              unitsHeight);
+    }
+    y = gridTop + gridHeight;
+
+    if (!content.footer.isEmpty()) {
+        y += kFooterGap;
+        const double h = paragraphHeight(content.footer, Style::Footer, contentWidth);
+        layout.footer = QRectF(kMargin, y, contentWidth, h);
+        y += h;
+    }
+    // Whole points, because a PDF page size is stored in whole points.
+    layout.size = QSizeF(std::ceil(kMargin + contentWidth + kMargin), std::ceil(y + kMargin));
+    return layout;
+}
+
+void drawParagraph(QPainter& painter, const QPaintDevice& device, const QString& text, Style style,
+                   const QRectF& rect, const QColor& color) {
+    QTextLayout layout(text, fontFor(style, device), &device);
+    breakLines(layout, rect.width());
+    painter.setPen(color);
+    layout.draw(&painter, rect.topLeft());
+}
+
+void drawText(QPainter& painter, const QPaintDevice& device, Style style, const QRectF& rect,
+              int flags, const QString& text, const QColor& color = kInk) {
+    painter.setFont(fontFor(style, device));
+    painter.setPen(color);
+    painter.drawText(rect, flags, text);
+}
+
+// Centred in its square cell, aspect kept, with a hairline frame.
+void drawPanelImage(QPainter& painter, const QImage& image, const QRectF& cell, bool forPdf) {
+    const double scale = std::min(cell.width() / image.width(), cell.height() / image.height());
+    const QSizeF size(image.width() * scale, image.height() * scale);
+    const QRectF target(cell.center() - QPointF(size.width() / 2.0, size.height() / 2.0), size);
+    QImage pixels = image.convertToFormat(QImage::Format_RGB32);
+    if (forPdf) {
+        const int factor = static_cast<int>(
+            std::floor(kPdfImageDpi * size.width() / kPointsPerInch / image.width()));
+        if (factor >= 2) {
+            pixels = pixels.scaled(image.width() * factor, image.height() * factor,
+                                   Qt::IgnoreAspectRatio, Qt::FastTransformation);
+        }
+    }
+    painter.drawImage(target, pixels);
+    painter.setPen(QPen(kFrame, kHairline));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawRect(target);
+}
+
+QImage colorbarImage(const QString& colormap) {
+    const std::vector<Rgb8> lut = colormapLut(colormap.toStdString());
+    QImage image(1, static_cast<int>(lut.size()), QImage::Format_RGB32);
+    for (int i = 0; i < image.height(); ++i) {
+        const Rgb8& c = lut[lut.size() - 1 - i];  // the scale's maximum at the top
+        image.setPixel(0, i, qRgb(c[0], c[1], c[2]));
+    }
+    return image;
+}
+
+void paintFigure(QPainter& painter, const QPaintDevice& device, const FigureContent& content,
+                 const Layout& layout, bool forPdf) {
+    const QImage bar = colorbarImage(content.colormap);
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setRenderHint(QPainter::TextAntialiasing, true);
+    // Map cells must stay visibly square: nearest-neighbour image scaling, and in the PDF no JPEG
+    // (Qt's default there), whose ringing would blur the cell edges.
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
+    painter.setRenderHint(QPainter::LosslessImageRendering, true);
+    const double scale = device.logicalDpiY() / kPointsPerInch;
+    painter.scale(scale, scale);
+
+    if (!layout.title.isEmpty()) {
+        drawParagraph(painter, device, QChar(0x201c) + content.title + QChar(0x201d), Style::Title,
+                      layout.title, kInk);
+    }
+    drawText(painter, device, Style::Mi, layout.mi, Qt::AlignLeft | Qt::AlignTop, layout.miText);
+
+    for (std::size_t i = 0; i < layout.cells.size(); ++i) {
+        const QImage& image = i == 0 ? content.base : content.panels[i - 1].overlay;
+        drawPanelImage(painter, image, layout.cells[i], forPdf);
+        drawText(painter, device, Style::Label, layout.labels[i].rect,
+                 Qt::AlignHCenter | Qt::AlignTop, layout.labels[i].text);
+    }
+
+    painter.drawImage(layout.bar, bar);
+    painter.setPen(QPen(kFrame, kHairline));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawRect(layout.bar);
+    const double range = content.scaleHi - content.scaleLo;
+    const QFontMetricsF tickMetrics = metrics(Style::Tick);
+    for (const Tick& tick : layout.ticks) {
+        const double t = range > 0 ? (tick.value - content.scaleLo) / range : 0.0;
+        const double y = layout.bar.bottom() - t * layout.bar.height();
+        painter.setPen(QPen(kInk, kHairline));
+        painter.drawLine(QPointF(layout.bar.right(), y),
+                         QPointF(layout.bar.right() + kTickLength, y));
+        const double h = tickMetrics.height();
+        drawText(painter, device, Style::Tick,
+                 QRectF(layout.tickLabelLeft, y - h / 2.0, layout.tickLabelWidth, h),
+                 Qt::AlignLeft | Qt::AlignVCenter, tick.text);
+    }
+    if (!layout.units.isEmpty()) {
+        // Read bottom to top along the bar, as in matplotlib's colorbar labels.
+        painter.save();
+        painter.translate(layout.units.center());
+        painter.rotate(-90.0);
+        const double length = std::max(layout.bar.height(), layout.units.width());
+        drawText(painter, device, Style::Units,
+                 QRectF(-length / 2.0, -layout.units.height() / 2.0, length, layout.units.height()),
+                 Qt::AlignCenter, content.units);
+        painter.restore();
+    }
+
+    if (!layout.footer.isEmpty())
+        drawParagraph(painter, device, content.footer, Style::Footer, layout.footer, kFaintInk);
+}
+
+[[noreturn]] void fail(const QString& path, const std::string& why) {
+    throw Error("cannot export the figure to '" + path.toStdString() + "': " + why);
+}
+
+// Open a QSaveFile, or explain why not; a missing folder gets its own message because QSaveFile
+// only reports the temporary file it could not create.
+void openForWriting(QSaveFile& file, const QString& path) {
+    const QFileInfo info(path);
+    if (!info.absoluteDir().exists())
+        fail(path, "the folder '" + info.absolutePath().toStdString() + "' does not exist");
+    if (info.isDir())
+        fail(path, "it is a folder");
+    if (!file.open(QIODevice::WriteOnly))
+        fail(path, file.errorString().toStdString());
+}
+
+void commit(QSaveFile& file, const QString& path) {
+    if (!file.commit())
+        fail(path, file.errorString().toStdString());
+}
+
+}  // namespace
+
+QSizeF figureSizePoints(const FigureContent& content) {
+    return computeLayout(content).size;
+}
+
+QImage renderFigure(const FigureContent& content, int dpi) {
+    if (dpi < kMinDpi || dpi > kMaxDpi) {
+        throw Error("a figure's resolution must be " + std::to_string(kMinDpi) + " to " +
+                    std::to_string(kMaxDpi) + " DPI, not " + std::to_string(dpi));
+    }
+    const Layout layout = computeLayout(content);
+    const int width = static_cast<int>(std::ceil(layout.size.width() * dpi / kPointsPerInch));
+    const int height = static_cast<int>(std::ceil(layout.size.height() * dpi / kPointsPerInch));
+    if (qint64(width) * height > kMaxFigurePixels) {
+        throw Error("the figure would be " + std::to_string(width) + " x " +
+                    std::to_string(height) + " pixels at " + std::to_string(dpi) +
+                    " DPI; choose a lower resolution");
+    }
+    QImage image(width, height, QImage::Format_RGB32);
+    if (image.isNull()) {
+        throw Error("not enough memory for a " + std::to_string(width) + " x " +
+                    std::to_string(height) + " figure");
+    }
+    const int dotsPerMeter = qRound(dpi / 0.0254);
+    image.setDotsPerMeterX(dotsPerMeter);
+    image.setDotsPerMeterY(dotsPerMeter);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    paintFigure(painter, image, content, layout, false);
+    painter.end();
+    return image;
+}
+
+void exportFigurePng(const QString& path, const FigureContent& content, int dpi) {
+    QImage image;
+    try {
+        image = renderFigure(content, dpi);
+    } catch (const Error& e) {
+        fail(path, e.what());
+    }
+    QSaveFile file(path);
+    openForWriting(file, path);
+    QImageWriter writer(&file, "png");
+    if (!writer.write(image)) {
+        file.cancelWriting();
+        fail(path, writer.errorString().toStdString());
+    }
+    commit(file, path);
+}
+
+void exportFigurePdf(const QString& path, const FigureContent& content) {
+    Layout layout;
+    try {
+        layout = computeLayout(content);
+        colorbarImage(content.colormap);  // an unknown colormap fails before any file exists
+    } catch (const Error& e) {
+        fail(path, e.what());
+    }
+    QSaveFile file(path);
+    openForWriting(file, path);
+    {
+        QPdfWriter writer(&file);
+        writer.setResolution(kPdfResolution);
+        writer.setTitle(content.title);
+        writer.setCreator("InfoLens");
+        const QPageSize pageSize(layout.size, QPageSize::Point, QString(), QPageSize::ExactMatch);
+        if (!writer.setPageLayout(
+                QPageLayout(pageSize, QPageLayout::Portrait, QMarginsF(), QPageLayout::Point))) {
+            file.cancelWriting();
+            fail(path, "the PDF writer refused a page of " + std::to_string(layout.size.width()) +
+                           " x " + std::to_string(layout.size.height()) + " pt");
+        }
+        QPainter painter;
+        if (!painter.begin(&writer)) {
+            file.cancelWriting();
+            fail(path, "cannot start a PDF page");
+        }
+        paintFigure(painter, writer, content, layout, true);
+        if (!painter.end()) {
+            file.cancelWriting();
+            fail(path, "cannot finish the PDF");
+        }
+    }
+    commit(file, path);
+}
+
+}  // namespace infolens

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QMetaType>
+#include <memory>
+
+#include "infolens/LiveWorker.h"
+
+// Results travel between threads and through signals as immutable shared objects. Declared in
+// one place, before any signal that carries them is seen by moc.
+Q_DECLARE_METATYPE(std::shared_ptr<const infolens::LiveResult>)
+Q_DECLARE_METATYPE(std::shared_ptr<const infolens::GenerateResult>)

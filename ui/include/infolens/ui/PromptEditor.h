@@ -1,0 +1,42 @@
+#pragma once
+
+#include <QWidget>
+#include <vector>
+
+#include "infolens/LiveWorker.h"
+
+class QLineEdit;
+class QLabel;
+class QHBoxLayout;
+class QButtonGroup;
+
+namespace infolens::ui {
+
+// The prompt as text plus one chip per word (the tokenizer's spans). Clicking a chip selects the
+// word; right-click switches it between omission and the placeholder; unknown words are marked.
+class PromptEditor : public QWidget {
+    Q_OBJECT
+  public:
+    explicit PromptEditor(QWidget* parent = nullptr);
+
+    QString prompt() const;
+    void setPrompt(const QString& prompt);  // programmatic; emits nothing
+    void setWords(const PromptAnalysis& analysis, const std::vector<WordMode>& modes,
+                  const QString& placeholder);
+    void setSelectedWord(int word);
+    QLineEdit* lineEdit() const { return m_edit; }
+
+  Q_SIGNALS:
+    void promptEdited(const QString& prompt);  // by the user
+    void wordClicked(int word);
+    void modeToggled(int word);
+
+  private:
+    QLineEdit* m_edit;
+    QLabel* m_problem;
+    QWidget* m_chips;
+    QHBoxLayout* m_chipLayout;
+    QButtonGroup* m_group;
+};
+
+}  // namespace infolens::ui

@@ -1,0 +1,336 @@
+#include "infolens/ui/ImageView.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+#include "infolens/Error.h"
+#include "infolens/OverlayCompositor.h"
+#include "infolens/render/OverlayRenderer.h"
+#include "infolens/ui/MapScale.h"
+
+namespace infolens::ui {
+
+namespace {
+
+constexpr int kColorbarWidth = 16;
+constexpr int kColorbarMargin = 64;  // room for tick labels
+constexpr int kPadding = 8;
+const QColor kBackground(0x30, 0x30, 0x30);
+
+QString formatBits(double v) {
+    if (v == 0.0)
+        return "0";
+    const double a = std::abs(v);
+    return QString::number(v, a >= 100 ? 'f' : 'g', a >= 100 ? 0 : 3);
+}
+
+}  // namespace
+
+ImageView::ImageView(QWidget* parent) : QWidget(parent) {
+    setMouseTracking(true);
+    setMinimumSize(240, 200);
+    setFocusPolicy(Qt::StrongFocus);
+    std::string note;
+    m_renderer = createOverlayRenderer(&note);
+    m_rendererNote = QString::fromStdString(note);
+    m_lut = lutRgba(m_display.colormap.toStdString().c_str());
+}
+
+ImageView::~ImageView() = default;
+
+QString ImageView::rendererDescription() const {
+    QString d = QString::fromStdString(m_renderer->description());
+    if (!m_rendererNote.isEmpty())
+        d += " (" + m_rendererNote + ")";
+    return d;
+}
+
+bool ImageView::usingVulkan() const {
+    return m_renderer->isVulkan();
+}
+
+void ImageView::setImage(const Image& image) {
+    m_image = image;
+    m_baseRgba.assign(static_cast<std::size_t>(image.width) * image.height * 4, 255);
+    for (std::size_t i = 0, n = static_cast<std::size_t>(image.width) * image.height; i < n; ++i) {
+        for (int c = 0; c < 3; ++c)
+            m_baseRgba[i * 4 + c] = image.rgb[i * 3 + c];
+    }
+    m_result.reset();
+    update();
+}
+
+void ImageView::setResult(std::shared_ptr<const LiveResult> result) {
+    m_result = std::move(result);
+    update();
+    if (m_hover.x() >= 0)
+        updateHover(m_hover);
+}
+
+void ImageView::setSelectedWord(int word) {
+    m_word = word;
+    update();
+}
+
+void ImageView::setDisplay(const DisplaySettings& display) {
+    if (display.colormap != m_display.colormap || m_lut.empty())
+        m_lut = lutRgba(display.colormap.toStdString().c_str());
+    m_display = display;
+    update();
+}
+
+void ImageView::resetView() {
+    m_zoom = 1.0;
+    m_pan = {};
+    update();
+}
+
+QRect ImageView::colorbarRect() const {
+    return {width() - kColorbarMargin - kColorbarWidth + 4, kPadding + 20, kColorbarWidth,
+            std::max(40, height() - 2 * kPadding - 40)};
+}
+
+ImageView::Placement ImageView::placement() const {
+    Placement pl;
+    pl.area = QRect(kPadding, kPadding, width() - 2 * kPadding - kColorbarMargin - kColorbarWidth,
+                    height() - 2 * kPadding);
+    const int w = std::max(1, m_image.width), h = std::max(1, m_image.height);
+    const double fit = std::min(pl.area.width() / double(w), pl.area.height() / double(h));
+    pl.scale = fit * m_zoom;
+    pl.offset = QPointF(pl.area.center().x() + 0.5 - w * pl.scale / 2.0,
+                        pl.area.center().y() + 0.5 - h * pl.scale / 2.0) +
+                m_pan;
+    return pl;
+}
+
+QRectF ImageView::imageRect() const {
+    const Placement pl = placement();
+    return {pl.offset, QSizeF(m_image.width * pl.scale, m_image.height * pl.scale)};
+}
+
+QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, double dpr) const {
+    OverlayInputs in;
+    in.base = m_baseRgba.data();
+    in.baseWidth = m_image.width;
+    in.baseHeight = m_image.height;
+    in.lut = m_lut.data();
+    OverlayParams p;
+    p.outWidth = static_cast<int>(std::lround(size.width() * dpr));
+    p.outHeight = static_cast<int>(std::lround(size.height() * dpr));
+    p.scale = static_cast<float>(scale * dpr);
+    p.offsetX = static_cast<float>(offset.x() * dpr);
+    p.offsetY = static_cast<float>(offset.y() * dpr);
+    p.opacity = static_cast<float>(m_display.opacity);
+    p.maskBelowThreshold = m_display.maskBelowThreshold;
+    p.contour = m_display.contour;
+    p.backgroundRgba = 0xff000000u | (kBackground.blue() << 16) | (kBackground.green() << 8) |
+                       kBackground.red();
+    if (m_result && word >= 0 && word < static_cast<int>(m_result->words.size()) &&
+        !m_result->words[word].map.empty()) {
+        const MapScale s = scaleFor(*m_result, word, m_display);
+        in.map = m_result->words[word].map.data();
+        in.mapWidth = m_result->mapWidth;
+        in.mapHeight = m_result->mapHeight;
+        p.lo = s.lo;
+        p.hi = s.hi;
+        p.threshold = s.threshold;
+    }
+    std::vector<std::uint8_t> pixels;
+    try {
+        pixels = m_renderer->render(in, p);
+    } catch (const Error& e) {
+        // A lost device must not take the view down: the CPU renderer draws the same picture.
+        if (!m_renderer->isVulkan())
+            throw;
+        const QString reason = QString::fromUtf8(e.what());
+        m_renderer = std::make_unique<CpuOverlayRenderer>();
+        auto* self = const_cast<ImageView*>(this);
+        self->m_rendererNote = "Vulkan failed: " + reason;
+        QMetaObject::invokeMethod(
+            self, [self, reason] { Q_EMIT self->rendererFellBack(reason); }, Qt::QueuedConnection);
+        pixels = m_renderer->render(in, p);
+    }
+    QImage image(pixels.data(), p.outWidth, p.outHeight, p.outWidth * 4,
+                 QImage::Format_RGBA8888);
+    QImage copy = image.copy();
+    copy.setDevicePixelRatio(dpr);
+    return copy;
+}
+
+QImage ImageView::renderWord(int word, int scale) const {
+    if (m_image.width == 0)
+        return {};
+    const QSize size(m_image.width * scale, m_image.height * scale);
+    return compose(word, size, scale, QPointF(0, 0), 1.0);
+}
+
+void ImageView::paintEvent(QPaintEvent*) {
+    QPainter p(this);
+    p.fillRect(rect(), kBackground);
+    if (m_image.width == 0) {
+        p.setPen(Qt::lightGray);
+        p.drawText(rect(), Qt::AlignCenter, tr("Open an image (File > Open Image, or drop one here)"));
+        return;
+    }
+    if (m_display.grid && m_result && !m_result->words.empty()) {
+        paintGrid(p);
+    } else {
+        const Placement pl = placement();
+        const QImage composed =
+            compose(m_word, pl.area.size(), pl.scale, pl.offset - QPointF(pl.area.topLeft()),
+                    devicePixelRatioF());
+        p.drawImage(pl.area.topLeft(), composed);
+    }
+    paintColorbar(p);
+}
+
+void ImageView::paintGrid(QPainter& p) {
+    const int n = static_cast<int>(m_result->words.size());
+    const QRect area(kPadding, kPadding, width() - 2 * kPadding - kColorbarMargin - kColorbarWidth,
+                     height() - 2 * kPadding);
+    const int cols = static_cast<int>(std::ceil(std::sqrt(double(n))));
+    const int rows = (n + cols - 1) / cols;
+    const int labelHeight = fontMetrics().height() + 2;
+    const int cellW = area.width() / cols, cellH = area.height() / rows;
+    const double scale = std::max(0.1, std::min((cellW - 6) / double(m_image.width),
+                                                (cellH - 6 - labelHeight) / double(m_image.height)));
+    const QSize tile(static_cast<int>(m_image.width * scale), static_cast<int>(m_image.height * scale));
+    for (int i = 0; i < n; ++i) {
+        const QPoint cell(area.left() + (i % cols) * cellW, area.top() + (i / cols) * cellH);
+        const QPoint at(cell.x() + (cellW - tile.width()) / 2, cell.y() + 2);
+        p.drawImage(at, compose(i, tile, scale, QPointF(0, 0), devicePixelRatioF()));
+        if (i == m_word) {
+            p.setPen(QPen(QColor(255, 200, 0), 2));
+            p.drawRect(QRect(at, tile).adjusted(-1, -1, 1, 1));
+        }
+        const WordResult& w = m_result->words[i];
+        p.setPen(Qt::white);
+        p.drawText(QRect(cell.x(), at.y() + tile.height() + 1, cellW, labelHeight),
+                   Qt::AlignHCenter | Qt::AlignTop,
+                   QString("%1  %2 ± %3").arg(QString::fromStdString(w.text), formatBits(w.bits),
+                                               formatBits(w.seBits)));
+    }
+}
+
+void ImageView::paintColorbar(QPainter& p) const {
+    const QRect bar = colorbarRect();
+    QImage gradient(1, 256, QImage::Format_RGB32);
+    for (int i = 0; i < 256; ++i) {
+        const int k = 255 - i;
+        gradient.setPixel(0, i, qRgb(m_lut[k * 4], m_lut[k * 4 + 1], m_lut[k * 4 + 2]));
+    }
+    p.drawImage(bar, gradient);
+    p.setPen(Qt::lightGray);
+    p.drawRect(bar.adjusted(0, 0, -1, -1));
+    MapScale s;
+    const bool haveMaps = m_result && !m_result->words.empty();
+    if (haveMaps)
+        s = scaleFor(*m_result, m_word, m_display);
+    const QString units = m_display.sharedScale ? tr("bits/px") : tr("bits/px (this map)");
+    p.drawText(QRect(bar.left() - 30, kPadding, kColorbarMargin + 40, 18), Qt::AlignCenter, units);
+    if (!haveMaps)
+        return;
+    for (int t = 0; t <= 4; ++t) {
+        const double v = s.lo + (s.hi - s.lo) * t / 4.0;
+        const int y = bar.bottom() - static_cast<int>(std::lround(bar.height() * t / 4.0));
+        p.drawLine(bar.right(), y, bar.right() + 4, y);
+        p.drawText(QRect(bar.right() + 6, y - 8, kColorbarMargin - 8, 16),
+                   Qt::AlignLeft | Qt::AlignVCenter, formatBits(v));
+    }
+    if (m_display.maskBelowThreshold || m_display.contour) {
+        const int y = bar.bottom() - static_cast<int>(std::lround(
+                                         bar.height() * (s.threshold - s.lo) / (s.hi - s.lo)));
+        p.setPen(QPen(Qt::white, 2));
+        p.drawLine(bar.left() - 4, y, bar.right() + 2, y);
+    }
+}
+
+void ImageView::mousePressEvent(QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton && !m_display.grid) {
+        m_dragging = true;
+        m_dragFrom = event->position();
+        setCursor(Qt::ClosedHandCursor);
+    }
+}
+
+void ImageView::mouseMoveEvent(QMouseEvent* event) {
+    if (m_dragging) {
+        m_pan += event->position() - m_dragFrom;
+        m_dragFrom = event->position();
+        update();
+    }
+    updateHover(event->position());
+}
+
+void ImageView::mouseReleaseEvent(QMouseEvent*) {
+    m_dragging = false;
+    unsetCursor();
+}
+
+void ImageView::mouseDoubleClickEvent(QMouseEvent*) {
+    resetView();
+}
+
+void ImageView::wheelEvent(QWheelEvent* event) {
+    if (m_display.grid || m_image.width == 0)
+        return;
+    const Placement before = placement();
+    const QPointF pos = event->position();
+    const QPointF imagePoint = (pos - before.offset) / before.scale;
+    const double factor = std::pow(1.0015, event->angleDelta().y());
+    m_zoom = std::clamp(m_zoom * factor, 0.25, 64.0);
+    const Placement after = placement();
+    // Keep the image point under the cursor fixed.
+    m_pan += pos - (after.offset + imagePoint * after.scale);
+    update();
+    updateHover(pos);
+}
+
+void ImageView::leaveEvent(QEvent*) {
+    m_hover = {-1, -1};
+    Q_EMIT hoverText(QString());
+}
+
+void ImageView::updateHover(QPointF pos) {
+    m_hover = pos;
+    if (m_image.width == 0 || m_display.grid)
+        return;
+    const Placement pl = placement();
+    const QPointF uv = (pos - pl.offset) / pl.scale;
+    if (uv.x() < 0 || uv.y() < 0 || uv.x() >= m_image.width || uv.y() >= m_image.height) {
+        Q_EMIT hoverText(QString());
+        return;
+    }
+    QString text = tr("pixel (%1, %2)").arg(int(uv.x())).arg(int(uv.y()));
+    if (m_result && !m_result->words.empty()) {
+        std::vector<std::pair<float, int>> values;
+        for (int i = 0; i < static_cast<int>(m_result->words.size()); ++i) {
+            const WordResult& w = m_result->words[i];
+            if (w.map.empty())
+                continue;
+            values.push_back({sampleMap(w.map.data(), m_result->mapWidth, m_result->mapHeight,
+                                        m_image.width, m_image.height, float(uv.x()),
+                                        float(uv.y())),
+                              i});
+        }
+        if (m_word >= 0 && m_word < static_cast<int>(values.size())) {
+            text += tr("   %1: %2 bits/px")
+                        .arg(QString::fromStdString(m_result->words[m_word].text))
+                        .arg(formatBits(values[m_word].first));
+        }
+        std::sort(values.begin(), values.end(), [](auto a, auto b) { return a.first > b.first; });
+        QStringList top;
+        for (std::size_t k = 0; k < std::min<std::size_t>(3, values.size()); ++k) {
+            top << QString("%1 %2")
+                       .arg(QString::fromStdString(m_result->words[values[k].second].text))
+                       .arg(formatBits(values[k].first));
+        }
+        text += tr("   top: ") + top.join(", ");
+    }
+    Q_EMIT hoverText(text);
+}
+
+}  // namespace infolens::ui

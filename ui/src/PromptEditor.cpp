@@ -1,0 +1,118 @@
+#include "infolens/ui/PromptEditor.h"
+
+#include <QButtonGroup>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace infolens::ui {
+
+PromptEditor::PromptEditor(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    auto* row = new QHBoxLayout;
+    auto* label = new QLabel(tr("&Prompt:"), this);
+    m_edit = new QLineEdit(this);
+    m_edit->setObjectName("promptEdit");
+    m_edit->setPlaceholderText(tr("Describe the image, e.g. a red circle above a blue square"));
+    m_edit->setClearButtonEnabled(true);
+    label->setBuddy(m_edit);
+    row->addWidget(label);
+    row->addWidget(m_edit, 1);
+    layout->addLayout(row);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setFixedHeight(42);
+    m_chips = new QWidget(scroll);
+    m_chipLayout = new QHBoxLayout(m_chips);
+    m_chipLayout->setContentsMargins(0, 0, 0, 0);
+    m_chipLayout->setSpacing(4);
+    m_chipLayout->addStretch(1);
+    scroll->setWidget(m_chips);
+    layout->addWidget(scroll);
+    m_problem = new QLabel(this);
+    m_problem->setStyleSheet("color: #c0392b;");
+    m_problem->hide();
+    layout->addWidget(m_problem);
+
+    m_group = new QButtonGroup(this);
+    m_group->setExclusive(true);
+    connect(m_group, &QButtonGroup::idClicked, this, &PromptEditor::wordClicked);
+    connect(m_edit, &QLineEdit::textEdited, this, &PromptEditor::promptEdited);
+}
+
+QString PromptEditor::prompt() const {
+    return m_edit->text();
+}
+
+void PromptEditor::setPrompt(const QString& prompt) {
+    if (m_edit->text() != prompt)
+        m_edit->setText(prompt);
+}
+
+void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<WordMode>& modes,
+                            const QString& placeholder) {
+    const int selected = m_group->checkedId();
+    for (QAbstractButton* b : m_group->buttons()) {
+        m_group->removeButton(b);
+        b->deleteLater();
+    }
+    for (int i = 0; i < static_cast<int>(analysis.words.size()); ++i) {
+        const PromptWord& w = analysis.words[i];
+        const bool placeholderMode =
+            i < static_cast<int>(modes.size()) && modes[i] == WordMode::Placeholder;
+        auto* chip = new QToolButton(m_chips);
+        chip->setObjectName(QString("chip%1").arg(i));
+        QString text = QString::fromStdString(w.text);
+        if (placeholderMode)
+            text += QString::fromUtf8(" \u2192 ") + placeholder;
+        chip->setText(text);
+        chip->setCheckable(true);
+        chip->setContextMenuPolicy(Qt::CustomContextMenu);
+        QString tip = placeholderMode
+                          ? tr("CMI with the word replaced by \"%1\"").arg(placeholder)
+                          : tr("CMI with the word omitted");
+        tip += tr("\nClick to show its map; right-click to switch omission/placeholder.");
+        QString style = "QToolButton { border: 1px solid #888; border-radius: 9px; padding: 2px 8px; }"
+                        "QToolButton:checked { background: #f1c40f; color: black; }";
+        if (w.unknown) {
+            style += "QToolButton { border: 2px solid #c0392b; color: #c0392b; }";
+            tip = tr("\"%1\" is not in the model's vocabulary: it is read as [UNK].\n")
+                      .arg(QString::fromStdString(w.text)) +
+                  tip;
+        }
+        chip->setStyleSheet(style);
+        chip->setToolTip(tip);
+        connect(chip, &QWidget::customContextMenuRequested, this, [this, i] {
+            Q_EMIT modeToggled(i);
+        });
+        m_group->addButton(chip, i);
+        m_chipLayout->insertWidget(m_chipLayout->count() - 1, chip);
+    }
+    if (selected >= 0 && selected < static_cast<int>(analysis.words.size()))
+        m_group->button(selected)->setChecked(true);
+    int unknown = 0;
+    for (const PromptWord& w : analysis.words)
+        unknown += w.unknown ? 1 : 0;
+    QString problem = QString::fromStdString(analysis.problem);
+    if (problem.isEmpty() && unknown > 0)
+        problem = tr("%n word(s) not in the model's vocabulary (marked red) are read as [UNK].", "",
+                     unknown);
+    m_problem->setText(problem);
+    m_problem->setVisible(!problem.isEmpty());
+}
+
+void PromptEditor::setSelectedWord(int word) {
+    if (QAbstractButton* b = m_group->button(word))
+        b->setChecked(true);
+}
+
+}  // namespace infolens::ui

@@ -17,7 +17,7 @@ layout(push_constant, std430) uniform Params {
     int baseHeight;
     int mapWidth;
     int mapHeight;
-    int flags;  // 1 map present, 2 mask below threshold, 4 contour
+    int flags;  // 1 map present, 2 mask below threshold, 4 contour, 8 fade low values
     uint backgroundRgba;
     float scale;
     float offsetX;
@@ -120,6 +120,9 @@ void main() {
         int i0 = clamp(int(floor(position)), 0, 254);  // lower clamp: as for bx, by above
         precise float f = position - float(i0);
         precise float alpha = pc.opacity;
+        if ((pc.flags & 8) != 0) {
+            alpha = pc.opacity * min(1.0, 2.0 * t);  // fade: as in the reference
+        }
         if ((pc.flags & 2) != 0 && value < pc.threshold) {
             alpha = 0.0;
         }

@@ -29,7 +29,8 @@ OverlayShaderParams shaderParams(const OverlayInputs& in, const OverlayParams& p
     s.baseHeight = in.baseHeight;
     s.mapWidth = in.mapWidth;
     s.mapHeight = in.mapHeight;
-    s.flags = (in.map ? 1 : 0) | (p.maskBelowThreshold ? 2 : 0) | (p.contour ? 4 : 0);
+    s.flags = (in.map ? 1 : 0) | (p.maskBelowThreshold ? 2 : 0) | (p.contour ? 4 : 0) |
+              (p.fadeLowValues ? 8 : 0);
     s.backgroundRgba = p.backgroundRgba;
     s.scale = p.scale;
     s.offsetX = p.offsetX;
@@ -95,6 +96,9 @@ std::vector<std::uint8_t> compositeOverlay(const OverlayInputs& in, const Overla
                 const int i0 = std::min(static_cast<int>(std::floor(position)), 254);
                 const float f = position - static_cast<float>(i0);
                 float alpha = s.opacity;
+                // Fade: low values let the image show through, full opacity from half scale up.
+                if (s.flags & 8)
+                    alpha = s.opacity * std::min(1.0f, 2.0f * t);
                 if ((s.flags & 2) && value < s.threshold)
                     alpha = 0.0f;
                 for (int c = 0; c < 3; ++c) {

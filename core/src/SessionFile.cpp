@@ -169,6 +169,7 @@ Json sessionJson(const SessionState& s) {
           {"sharedScale", s.sharedScale},
           {"maskBelowThreshold", s.maskBelowThreshold},
           {"contour", s.contour},
+          {"fadeLowValues", s.fadeLowValues},
           {"thresholdFraction", s.thresholdFraction},
           {"selectedWord", s.selectedWord}}},
     };
@@ -248,6 +249,9 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     s.sharedScale = r.boolean(view, "view", "sharedScale");
     s.maskBelowThreshold = r.boolean(view, "view", "maskBelowThreshold");
     s.contour = r.boolean(view, "view", "contour");
+    // Added within version 1: sessions saved before it default to the solid overlay.
+    s.fadeLowValues =
+        view.contains("fadeLowValues") ? r.boolean(view, "view", "fadeLowValues") : false;
     s.thresholdFraction = r.number(view, "view", "thresholdFraction", 0.0, 1.0);
     s.selectedWord = r.integer(view, "view", "selectedWord", -1, kMaxInt);
     return s;

@@ -366,3 +366,45 @@ TEST_CASE("shaderParams encodes the options as flags", "[overlay]") {
     p.contour = false;
     CHECK(shaderParams(in, p).flags == 1);
 }
+
+TEST_CASE("fade lets the image through where the value is low, full opacity from half scale",
+          "[overlay]") {
+    const int bw = 48, bh = 32;
+    const auto base = noisyBase(bw, bh, 5);
+    const auto map = smoothMap(12, 8);
+    const auto lut = lutRgba("viridis");
+    const OverlayInputs in{base.data(), bw, bh, map.data(), 12, 8, lut.data()};
+    OverlayParams p;
+    p.outWidth = bw;
+    p.outHeight = bh;
+    p.opacity = 1.0f;
+    p.fadeLowValues = true;
+    p.lo = 0.0f;
+    p.hi = 1.0f;
+    const auto faded = compositeOverlay(in, p);
+    p.fadeLowValues = false;
+    const auto solid = compositeOverlay(in, p);
+    int full = 0, partial = 0;
+    for (int y = 0; y < bh; ++y) {
+        for (int x = 0; x < bw; ++x) {
+            const float value = valueAtPixel(in, p, x, y);
+            INFO("pixel " << x << "," << y << " value " << value);
+            if (value >= 0.5f) {
+                REQUIRE(pixelAt(faded, bw, x, y) == pixelAt(solid, bw, x, y));
+                ++full;
+            } else {
+                // alpha = 2 * value: the base contributes (1 - 2 value) of each channel.
+                const double a = 2.0 * std::max(0.0f, value);
+                for (int c = 0; c < 3; ++c) {
+                    const double b = (pixelAt(base, bw, x, y) >> (8 * c)) & 0xffu;
+                    const double s = (pixelAt(solid, bw, x, y) >> (8 * c)) & 0xffu;
+                    const double got = (pixelAt(faded, bw, x, y) >> (8 * c)) & 0xffu;
+                    REQUIRE(std::abs(got - (b * (1.0 - a) + s * a)) <= 1.5);
+                }
+                ++partial;
+            }
+        }
+    }
+    CHECK(full > 20);
+    CHECK(partial > 20);
+}

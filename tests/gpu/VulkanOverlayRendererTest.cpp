@@ -178,16 +178,20 @@ TEST_CASE("the Vulkan renderer matches the CPU reference", "[gpu]") {
             for (const bool mask : {false, true}) {
                 for (const bool contour : {false, true}) {
                     for (const float opacity : {0.0f, 0.5f, 1.0f}) {
-                        p.maskBelowThreshold = mask;
-                        p.contour = contour;
-                        p.opacity = opacity;
-                        const std::string label =
-                            std::string(geometry.name) + ", " + name + (withMap ? "" : ", no map") +
-                            (mask ? ", mask" : "") + (contour ? ", contour" : "") + ", opacity " +
-                            decimal(opacity);
-                        const Difference d = compareWithReference(*renderer, in, p, label);
-                        worst = std::max(worst, d.maxChannel);
-                        ++renders;
+                        for (const bool fade : {false, true}) {
+                            p.maskBelowThreshold = mask;
+                            p.contour = contour;
+                            p.opacity = opacity;
+                            p.fadeLowValues = fade;
+                            const std::string label =
+                                std::string(geometry.name) + ", " + name +
+                                (withMap ? "" : ", no map") + (mask ? ", mask" : "") +
+                                (contour ? ", contour" : "") + (fade ? ", fade" : "") +
+                                ", opacity " + decimal(opacity);
+                            const Difference d = compareWithReference(*renderer, in, p, label);
+                            worst = std::max(worst, d.maxChannel);
+                            ++renders;
+                        }
                     }
                 }
             }

@@ -37,6 +37,7 @@ SessionState fullState(const std::string& imagePath) {
     s.sharedScale = false;
     s.maskBelowThreshold = true;
     s.contour = true;
+    s.fadeLowValues = false;
     s.thresholdFraction = 0.8;
     s.selectedWord = 2;
     s.savedBy = "InfoLens 0.1.0";
@@ -65,6 +66,7 @@ void requireEqual(const SessionState& a, const SessionState& b) {
     CHECK(a.sharedScale == b.sharedScale);
     CHECK(a.maskBelowThreshold == b.maskBelowThreshold);
     CHECK(a.contour == b.contour);
+    CHECK(a.fadeLowValues == b.fadeLowValues);
     CHECK(a.thresholdFraction == b.thresholdFraction);
     CHECK(a.selectedWord == b.selectedWord);
     CHECK(a.savedBy == b.savedBy);

@@ -76,6 +76,7 @@ class MainWindowTest : public QObject {
         d.colormap = "magma";
         d.opacity = 0.8;
         d.contour = true;
+        d.fadeLowValues = false;
         d.thresholdFraction = 0.3;
         w.setDisplay(d);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
@@ -106,6 +107,7 @@ class MainWindowTest : public QObject {
         QCOMPARE(reopened.display().colormap, QString("magma"));
         QCOMPARE(reopened.display().opacity, 0.8);
         QVERIFY(reopened.display().contour);
+        QVERIFY(!reopened.display().fadeLowValues);
         QCOMPARE(reopened.display().thresholdFraction, 0.3);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(reopened, kSamplePrompt), kTimeoutMs);
         // Same model, image, prompt, seed and schedule: the same numbers, bit for bit.

@@ -89,8 +89,8 @@ void ImageView::resetView() {
 }
 
 QRect ImageView::colorbarRect() const {
-    return {width() - kColorbarMargin - kColorbarWidth + 4, kPadding + 20, kColorbarWidth,
-            std::max(40, height() - 2 * kPadding - 40)};
+    return {width() - kColorbarMargin - kColorbarWidth + 4, kPadding + 30, kColorbarWidth,
+            std::max(40, height() - 2 * kPadding - 50)};
 }
 
 ImageView::Placement ImageView::placement() const {
@@ -126,6 +126,7 @@ QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, do
     p.opacity = static_cast<float>(m_display.opacity);
     p.maskBelowThreshold = m_display.maskBelowThreshold;
     p.contour = m_display.contour;
+    p.fadeLowValues = m_display.fadeLowValues;
     p.backgroundRgba = 0xff000000u | (kBackground.blue() << 16) | (kBackground.green() << 8) |
                        kBackground.red();
     if (m_result && word >= 0 && word < static_cast<int>(m_result->words.size()) &&

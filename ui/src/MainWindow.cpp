@@ -171,6 +171,8 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
         m_display.sharedScale =
             settings.value("display/sharedScale", m_display.sharedScale).toBool();
         m_display.contour = settings.value("display/contour", m_display.contour).toBool();
+        m_display.fadeLowValues =
+            settings.value("display/fade", m_display.fadeLowValues).toBool();
         m_display.maskBelowThreshold =
             settings.value("display/mask", m_display.maskBelowThreshold).toBool();
         m_display.thresholdFraction =
@@ -222,6 +224,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     settings.setValue("display/opacity", m_display.opacity);
     settings.setValue("display/sharedScale", m_display.sharedScale);
     settings.setValue("display/contour", m_display.contour);
+    settings.setValue("display/fade", m_display.fadeLowValues);
     settings.setValue("display/mask", m_display.maskBelowThreshold);
     settings.setValue("display/threshold", m_display.thresholdFraction);
     m_bridge->cancel();
@@ -355,6 +358,9 @@ void MainWindow::buildToolbar() {
     m_scaleMode->setToolTip(tr("Shared: one colour scale for all words, so they compare.\n"
                                "Per-map: each map stretched to its own maximum."));
     bar->addWidget(m_scaleMode);
+    m_fade = new QCheckBox(tr("Fade"), bar);
+    m_fade->setToolTip(tr("Let the image show through where the value is low"));
+    bar->addWidget(m_fade);
     m_mask = new QCheckBox(tr("Mask"), bar);
     m_mask->setToolTip(tr("Hide the overlay below the threshold"));
     bar->addWidget(m_mask);
@@ -383,6 +389,7 @@ void MainWindow::buildToolbar() {
         d.sharedScale = m_scaleMode->currentIndex() == 0;
         d.maskBelowThreshold = m_mask->isChecked();
         d.contour = m_contour->isChecked();
+        d.fadeLowValues = m_fade->isChecked();
         d.thresholdFraction = m_threshold->value() / 100.0;
         setDisplay(d);
     };
@@ -391,6 +398,7 @@ void MainWindow::buildToolbar() {
     connect(m_scaleMode, &QComboBox::currentIndexChanged, this, changed);
     connect(m_mask, &QCheckBox::toggled, this, changed);
     connect(m_contour, &QCheckBox::toggled, this, changed);
+    connect(m_fade, &QCheckBox::toggled, this, changed);
     connect(m_threshold, &QSlider::valueChanged, this, changed);
     connect(m_seedBox, &QSpinBox::valueChanged, this, [this](int v) {
         if (static_cast<std::uint64_t>(v) == m_seed)
@@ -421,12 +429,13 @@ void MainWindow::buildStatusBar() {
 
 void MainWindow::syncDisplayControls() {
     const QSignalBlocker b1(m_colormap), b2(m_opacity), b3(m_scaleMode), b4(m_mask),
-        b5(m_contour), b6(m_threshold), b7(m_gridAction);
+        b5(m_contour), b6(m_threshold), b7(m_gridAction), b8(m_fade);
     m_colormap->setCurrentText(m_display.colormap);
     m_opacity->setValue(static_cast<int>(m_display.opacity * 100 + 0.5));
     m_scaleMode->setCurrentIndex(m_display.sharedScale ? 0 : 1);
     m_mask->setChecked(m_display.maskBelowThreshold);
     m_contour->setChecked(m_display.contour);
+    m_fade->setChecked(m_display.fadeLowValues);
     m_threshold->setValue(static_cast<int>(m_display.thresholdFraction * 100 + 0.5));
     m_gridAction->setChecked(m_display.grid);
 }
@@ -634,6 +643,7 @@ bool MainWindow::openSession(const QString& path) {
         d.sharedScale = s.sharedScale;
         d.maskBelowThreshold = s.maskBelowThreshold;
         d.contour = s.contour;
+        d.fadeLowValues = s.fadeLowValues;
         d.thresholdFraction = s.thresholdFraction;
         setDisplay(d);
         m_selectedWord = s.selectedWord;
@@ -693,6 +703,7 @@ bool MainWindow::saveSession(const QString& path) {
         s.sharedScale = m_display.sharedScale;
         s.maskBelowThreshold = m_display.maskBelowThreshold;
         s.contour = m_display.contour;
+        s.fadeLowValues = m_display.fadeLowValues;
         s.thresholdFraction = m_display.thresholdFraction;
         s.selectedWord = m_selectedWord;
         s.savedBy = std::string("InfoLens ") + INFOLENS_VERSION;

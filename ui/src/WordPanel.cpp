@@ -48,7 +48,11 @@ class BarDelegate : public QStyledItemDelegate {
         const double bits = index.data(kBitsRole).toDouble();
         const double se = index.data(kSeRole).toDouble();
         const double max = std::max(1e-9, index.data(kMaxRole).toDouble());
-        const QRect r = option.rect.adjusted(3, 4, -3, -4);
+        // The value as text on the left, the bar beside it, so short bars never hide digits.
+        const int textWidth = std::min(option.rect.width() / 2, o.fontMetrics.horizontalAdvance(
+                                                                   "0000.00 ± 00.00") + 6);
+        const QRect textRect = option.rect.adjusted(3, 0, 0, 0);
+        const QRect r = option.rect.adjusted(3 + textWidth, 4, -3, -4);
         auto x = [&](double v) {
             return r.left() + static_cast<int>(std::clamp(v / max, 0.0, 1.0) * r.width());
         };
@@ -60,8 +64,9 @@ class BarDelegate : public QStyledItemDelegate {
         p->drawLine(x(bits - se), mid, x(bits + se), mid);
         p->drawLine(x(bits - se), mid - 3, x(bits - se), mid + 3);
         p->drawLine(x(bits + se), mid - 3, x(bits + se), mid + 3);
-        p->setPen(option.palette.color(QPalette::Text));
-        p->drawText(r, Qt::AlignVCenter | Qt::AlignLeft, text);
+        p->setPen(o.palette.color((o.state & QStyle::State_Selected) ? QPalette::HighlightedText
+                                                                      : QPalette::Text));
+        p->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft, text);
         p->restore();
     }
 };

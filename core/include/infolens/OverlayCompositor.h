@@ -29,6 +29,7 @@ struct OverlayParams {
     float opacity = 0.6f;
     bool maskBelowThreshold = false;  // hide the overlay where the value is below the threshold
     bool contour = false;             // draw the threshold's iso-line
+    bool fadeLowValues = false;       // opacity grows with the value, full from half scale
     float threshold = 0.0f;
     std::uint32_t contourRgba = 0xffffffffu;     // packed 0xAABBGGRR (R in the low byte)
     std::uint32_t backgroundRgba = 0xff303030u;  // outside the image
@@ -37,7 +38,7 @@ struct OverlayParams {
 // Push-constant layout shared with shaders/overlay.comp (std430, 16 x 4 bytes).
 struct OverlayShaderParams {
     std::int32_t outWidth, outHeight, baseWidth, baseHeight;
-    std::int32_t mapWidth, mapHeight, flags;  // flags: 1 map present, 2 mask, 4 contour
+    std::int32_t mapWidth, mapHeight, flags;  // flags: 1 map present, 2 mask, 4 contour, 8 fade
     std::uint32_t backgroundRgba;
     float scale, offsetX, offsetY, lo;
     float hi, opacity, threshold;

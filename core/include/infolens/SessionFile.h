@@ -46,6 +46,7 @@ struct SessionState {
     bool sharedScale = true;
     bool maskBelowThreshold = false;
     bool contour = false;
+    bool fadeLowValues = true;
     double thresholdFraction = 0.5;  // of the colour scale's maximum
     int selectedWord = -1;           // -1: the whole prompt's MI map
     std::string savedBy;             // e.g. "InfoLens 0.1.0"

@@ -11,6 +11,7 @@ struct DisplaySettings {
     bool sharedScale = true;  // one scale for all words (bits per pixel); else each map's own max
     bool maskBelowThreshold = false;
     bool contour = false;
+    bool fadeLowValues = true;  // overlay opacity grows with the value, so the image shows through
     double thresholdFraction = 0.5;  // of the scale's maximum
     bool grid = false;               // all words as small multiples
 };

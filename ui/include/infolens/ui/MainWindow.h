@@ -111,6 +111,7 @@ class MainWindow : public QMainWindow {
     QComboBox* m_scaleMode;
     QCheckBox* m_mask;
     QCheckBox* m_contour;
+    QCheckBox* m_fade;
     QSlider* m_threshold;
     QAction* m_gridAction;
     QSpinBox* m_seedBox;

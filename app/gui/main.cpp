@@ -20,12 +20,15 @@ namespace {
 // For the window test and documentation: once the maps have converged, grab the whole screen
 // (the X server's framebuffer, not the widget's own painting), write it with a sidecar JSON that
 // says where the image view is, and quit.
-void scheduleScreenshot(infolens::ui::MainWindow& window, const QString& path) {
+void scheduleScreenshot(infolens::ui::MainWindow& window, const QString& path,
+                        const QString& figure) {
     QObject::connect(
         &window, &infolens::ui::MainWindow::resultShown, &window,
-        [&window, path](std::shared_ptr<const infolens::LiveResult> result) {
+        [&window, path, figure](std::shared_ptr<const infolens::LiveResult> result) {
             if (!result->finished)
                 return;
+            if (!figure.isEmpty() && !window.exportFigure(figure, 300))
+                std::fprintf(stderr, "figure export failed: %s\n", qPrintable(window.lastError()));
             QTimer::singleShot(500, &window, [&window, path] {
                 QScreen* screen = QGuiApplication::primaryScreen();
                 const QPixmap shot = screen->grabWindow(0);
@@ -77,7 +80,19 @@ int main(int argc, char** argv) {
                                   "FILE (plus FILE.json with the view's position) and quit.",
                                   "FILE");
     QCommandLineOption fresh("fresh-layout", "Ignore the remembered window layout and settings.");
-    parser.addOptions({model, image, prompt, session, screenshot, fresh});
+    QCommandLineOption colormap("colormap",
+                                "Colormap: viridis, magma, inferno, cividis, turbo, jet or gray.",
+                                "NAME");
+    QCommandLineOption grid("grid", "Show all words as a grid of small multiples.");
+    QCommandLineOption contour("contour", "Draw the threshold contour.");
+    QCommandLineOption mask("mask", "Hide the overlay below the threshold.");
+    QCommandLineOption exportFigure("export-figure",
+                                    "Once the maps converge, also export the figure to FILE "
+                                    "(.png at 300 dpi or .pdf) (with --screenshot).",
+                                    "FILE");
+    parser.addOptions(
+        {model, image, prompt, session, screenshot, fresh, colormap, grid, contour, mask,
+         exportFigure});
     parser.process(app);
 
     infolens::ui::StartOptions options;
@@ -95,9 +110,16 @@ int main(int argc, char** argv) {
             QMessageBox::critical(nullptr, "InfoLens", QString::fromUtf8(e.what()));
         return 1;
     }
+    infolens::ui::DisplaySettings display = window->display();
+    if (parser.isSet(colormap))
+        display.colormap = parser.value(colormap);
+    display.grid = display.grid || parser.isSet(grid);
+    display.contour = display.contour || parser.isSet(contour);
+    display.maskBelowThreshold = display.maskBelowThreshold || parser.isSet(mask);
+    window->setDisplay(display);
     if (parser.isSet(screenshot)) {
         window->setInteractive(false);
-        scheduleScreenshot(*window, parser.value(screenshot));
+        scheduleScreenshot(*window, parser.value(screenshot), parser.value(exportFigure));
     }
     window->show();
     return app.exec();

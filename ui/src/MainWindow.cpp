@@ -163,10 +163,6 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
         restoreGeometry(settings.value("window/geometry").toByteArray());
         restoreState(settings.value("window/state").toByteArray());
         m_display.colormap = settings.value("display/colormap", m_display.colormap).toString();
-        if (!colormapNames().empty() &&
-            std::find(colormapNames().begin(), colormapNames().end(),
-                      m_display.colormap.toStdString()) == colormapNames().end())
-            m_display.colormap = "viridis";
         m_display.opacity = settings.value("display/opacity", m_display.opacity).toDouble();
         m_display.sharedScale =
             settings.value("display/sharedScale", m_display.sharedScale).toBool();
@@ -442,6 +438,11 @@ void MainWindow::syncDisplayControls() {
 
 void MainWindow::setDisplay(const DisplaySettings& display) {
     m_display = display;
+    const std::vector<std::string>& names = colormapNames();
+    if (std::find(names.begin(), names.end(), m_display.colormap.toStdString()) == names.end()) {
+        showNotice(tr("Unknown colormap \"%1\"; using viridis.").arg(m_display.colormap), true);
+        m_display.colormap = "viridis";
+    }
     syncDisplayControls();
     m_view->setDisplay(m_display);
     m_words->refreshThumbnails();

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "infolens/Npy.h"
+#include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
 #include "infolens/ui/WordPanel.h"
 
@@ -141,6 +142,34 @@ class MainWindowTest : public QObject {
         QVERIFY(!w.exportFigure(dir.filePath("no/such/dir/f.png"), 150));
         QVERIFY(!QFile::exists(unwritable));
         QVERIFY(QDir(dir.path()).entryList(QDir::Files).size() == 1);  // only bad.png
+    }
+
+    void generateMakesANewImageAndHoverReadsTheMaps() {
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        w.resize(1100, 760);
+        w.show();
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+
+        // Hover over the centre of the image: value of the selected word and the top three.
+        auto* view = w.imageView();
+        QSignalSpy hover(view, &infolens::ui::ImageView::hoverText);
+        QTest::mouseMove(view, view->imageRect().center().toPoint());
+        QTRY_VERIFY(hover.count() > 0);
+        const QString text = hover.last().first().toString();
+        QVERIFY2(text.contains("bits/px") && text.contains("top:"), qPrintable(text));
+
+        QAction* generate = nullptr;
+        for (QAction* a : w.findChildren<QAction*>()) {
+            if (a->text() == "Generate")
+                generate = a;
+        }
+        QVERIFY(generate);
+        const QString prompt = "a large red circle";
+        w.setPrompt(prompt);
+        generate->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(w.windowTitle().contains("generated"), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt), kTimeoutMs);
     }
 
     void closingDuringAComputationIsSafe() {

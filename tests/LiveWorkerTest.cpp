@@ -37,7 +37,8 @@ struct Inbox {
 };
 
 std::shared_ptr<const Image> sampleImage(const ModelSummary& model) {
-    const std::string path = (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
+    const std::string path =
+        (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
     return std::make_shared<const Image>(
         fitImage(loadImage(path), model.imageWidth, model.imageHeight));
 }
@@ -89,8 +90,8 @@ TEST_CASE("the worker delivers progressive results that refine into the final ma
     CHECK(final.evaluations == 24 * 12);
     for (const WordResult& w : final.words) {
         REQUIRE(w.map.size() == static_cast<std::size_t>(final.mapWidth * final.mapHeight));
-        const double mapBits = std::accumulate(w.map.begin(), w.map.end(), 0.0) *
-                               final.imagePixelsPerCell;
+        const double mapBits =
+            std::accumulate(w.map.begin(), w.map.end(), 0.0) * final.imagePixelsPerCell;
         CHECK(mapBits == Approx(w.bits).epsilon(1e-4));
         CHECK(w.seBits > 0.0);
         CHECK(w.integrand.size() == 24u);
@@ -128,9 +129,8 @@ TEST_CASE("a superseded computation stops and the new one completes", "[worker]"
     LiveWorker worker("default", [&](auto r) { inbox.push(std::move(r)); });
     const auto image = sampleImage(worker.model());
     const std::uint64_t slow = worker.submit(request("a red circle", image, 100000));
-    REQUIRE(inbox.wait([&](const auto& rs) {
-        return !rs.empty() && rs.back()->generation == slow;
-    }));
+    REQUIRE(
+        inbox.wait([&](const auto& rs) { return !rs.empty() && rs.back()->generation == slow; }));
     const std::uint64_t fast = worker.submit(request("a green circle", image, 8));
     REQUIRE(inbox.wait([&](const auto& rs) { return finishedFor(rs, fast); }));
     CHECK(worker.stats().runsCancelled == 1);
@@ -222,6 +222,6 @@ TEST_CASE("generate makes an image of the model's size", "[worker]") {
     REQUIRE(done.wait_for(lock, 120s, [&] { return generated != nullptr; }));
     CHECK(generated->error.empty());
     CHECK(generated->image.width == model.imageWidth);
-    CHECK(generated->image.rgb.size() == static_cast<std::size_t>(model.imageWidth) *
-                                             model.imageHeight * 3);
+    CHECK(generated->image.rgb.size() ==
+          static_cast<std::size_t>(model.imageWidth) * model.imageHeight * 3);
 }

@@ -56,7 +56,8 @@ std::string Args::help() const {
     std::ostringstream out;
     // A command name that is a program of its own ("infolens-train") is printed as is.
     const bool program = m_command.rfind("infolens-", 0) == 0;
-    out << "usage: " << (program ? "" : "infolens-cli ") << m_command << " [options]\n\n" << m_summary << "\n\noptions:\n";
+    out << "usage: " << (program ? "" : "infolens-cli ") << m_command << " [options]\n\n"
+        << m_summary << "\n\noptions:\n";
     for (const OptionSpec& o : m_options) {
         std::string left = "  --" + o.name + (o.valueName.empty() ? "" : " " + o.valueName);
         out << left << std::string(left.size() < 28 ? 28 - left.size() : 1, ' ') << o.help;

@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 // Each repeat edits one word (a colour), as a user would, so the new conditions' text encodings
 // are not already cached.
-const char* const kColours[] = {"red", "green", "blue", "yellow", "purple", "orange", "pink",
-                                "cyan", "white", "black", "brown", "grey"};
+const char* const kColours[] = {"red",  "green", "blue",  "yellow", "purple", "orange",
+                                "pink", "cyan",  "white", "black",  "brown",  "grey"};
 
 }  // namespace
 
@@ -44,7 +44,8 @@ int benchLatencyCommand(int argc, char** argv) {
     if (!args.parse(argc, argv))
         return 0;
     const std::string imagePath =
-        args.has("image") ? args.text("image") : (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
+        args.has("image") ? args.text("image")
+                          : (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
     const int repeats = args.integer("repeats", 1, 1000);
 
     std::mutex mutex;
@@ -105,22 +106,21 @@ int benchLatencyCommand(int argc, char** argv) {
         evalsPerSecond = latest->evaluationsPerSecond;
         lastPrompt = prompt;
     }
-    const nlohmann::json out = {
-        {"first_update_ms", median(firstMs)},
-        {"converged_ms", median(convergedMs)},
-        {"words", words},
-        {"repeats", repeats},
-        {"first_update_ms_each", firstMs},
-        {"converged_ms_each", convergedMs},
-        {"draws_at_end_median", median(draws)},
-        {"converged_by_se", converged},
-        {"reached_cap", repeats - converged},
-        {"sample_cap", args.integer("cap", 1, 1 << 20)},
-        {"target_relative_se", args.real("target")},
-        {"evaluations_per_s_last", evalsPerSecond},
-        {"example_prompt", lastPrompt},
-        {"model", model.name},
-        {"device", model.device}};
+    const nlohmann::json out = {{"first_update_ms", median(firstMs)},
+                                {"converged_ms", median(convergedMs)},
+                                {"words", words},
+                                {"repeats", repeats},
+                                {"first_update_ms_each", firstMs},
+                                {"converged_ms_each", convergedMs},
+                                {"draws_at_end_median", median(draws)},
+                                {"converged_by_se", converged},
+                                {"reached_cap", repeats - converged},
+                                {"sample_cap", args.integer("cap", 1, 1 << 20)},
+                                {"target_relative_se", args.real("target")},
+                                {"evaluations_per_s_last", evalsPerSecond},
+                                {"example_prompt", lastPrompt},
+                                {"model", model.name},
+                                {"device", model.device}};
     std::cout << out.dump(2) << "\n";
     return 0;
 }

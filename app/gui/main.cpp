@@ -80,9 +80,8 @@ int main(int argc, char** argv) {
                                   "FILE (plus FILE.json with the view's position) and quit.",
                                   "FILE");
     QCommandLineOption fresh("fresh-layout", "Ignore the remembered window layout and settings.");
-    QCommandLineOption colormap("colormap",
-                                "Colormap: viridis, magma, inferno, cividis, turbo, jet or gray.",
-                                "NAME");
+    QCommandLineOption colormap(
+        "colormap", "Colormap: viridis, magma, inferno, cividis, turbo, jet or gray.", "NAME");
     QCommandLineOption grid("grid", "Show all words as a grid of small multiples.");
     QCommandLineOption contour("contour", "Draw the threshold contour.");
     QCommandLineOption mask("mask", "Hide the overlay below the threshold.");
@@ -90,9 +89,8 @@ int main(int argc, char** argv) {
                                     "Once the maps converge, also export the figure to FILE "
                                     "(.png at 300 dpi or .pdf) (with --screenshot).",
                                     "FILE");
-    parser.addOptions(
-        {model, image, prompt, session, screenshot, fresh, colormap, grid, contour, mask,
-         exportFigure});
+    parser.addOptions({model, image, prompt, session, screenshot, fresh, colormap, grid, contour,
+                       mask, exportFigure});
     parser.process(app);
 
     infolens::ui::StartOptions options;

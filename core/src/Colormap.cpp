@@ -17,9 +17,9 @@ const std::vector<Rgb8>& anchorsFor(const std::string& name) {
     // Nine anchors sampled from the published maps (matplotlib's magma, inferno and cividis,
     // Google's turbo, MATLAB's jet); linear interpolation between them stays within a few
     // levels of the originals.
-    static const std::vector<Rgb8> magma = {{0, 0, 4},       {28, 16, 68},    {79, 18, 123},
-                                            {129, 37, 129},  {181, 54, 122},  {229, 80, 100},
-                                            {251, 135, 97},  {254, 194, 135}, {252, 253, 191}};
+    static const std::vector<Rgb8> magma = {{0, 0, 4},      {28, 16, 68},    {79, 18, 123},
+                                            {129, 37, 129}, {181, 54, 122},  {229, 80, 100},
+                                            {251, 135, 97}, {254, 194, 135}, {252, 253, 191}};
     static const std::vector<Rgb8> inferno = {{0, 0, 4},      {31, 12, 72},   {85, 15, 109},
                                               {136, 34, 106}, {186, 54, 85},  {227, 89, 51},
                                               {249, 140, 10}, {249, 201, 50}, {252, 255, 164}};
@@ -29,9 +29,9 @@ const std::vector<Rgb8>& anchorsFor(const std::string& name) {
     static const std::vector<Rgb8> turbo = {{48, 18, 59},   {70, 107, 227}, {40, 187, 236},
                                             {50, 241, 152}, {164, 252, 60}, {237, 208, 58},
                                             {251, 128, 34}, {210, 49, 5},   {122, 4, 3}};
-    static const std::vector<Rgb8> jet = {{0, 0, 128},     {0, 0, 255},   {0, 128, 255},
-                                          {0, 255, 255},   {128, 255, 128}, {255, 255, 0},
-                                          {255, 128, 0},   {255, 0, 0},   {128, 0, 0}};
+    static const std::vector<Rgb8> jet = {{0, 0, 128},   {0, 0, 255},     {0, 128, 255},
+                                          {0, 255, 255}, {128, 255, 128}, {255, 255, 0},
+                                          {255, 128, 0}, {255, 0, 0},     {128, 0, 0}};
     static const std::vector<Rgb8> gray = {{0, 0, 0}, {255, 255, 255}};
     if (name == "viridis")
         return viridis;

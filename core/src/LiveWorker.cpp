@@ -202,8 +202,9 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
             const WordMode mode = i < request.modes.size() ? request.modes[i] : WordMode::Omit;
             modes.push_back(mode);
             const std::string variant =
-                mode == WordMode::Omit ? omitSpan(request.prompt, word.span)
-                                       : replaceSpan(request.prompt, word.span, request.placeholder);
+                mode == WordMode::Omit
+                    ? omitSpan(request.prompt, word.span)
+                    : replaceSpan(request.prompt, word.span, request.placeholder);
             plan.addPair({word.text, "cmi", full, plan.addCondition(variant), word.span});
         }
 
@@ -255,8 +256,7 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                     token->cancel();
                     return;
                 }
-                if (s.drawsDone >= request.minDraws &&
-                    allConverged(s, request.targetRelativeSe)) {
+                if (s.drawsDone >= request.minDraws && allConverged(s, request.targetRelativeSe)) {
                     converged = true;
                     token->cancel();
                     return;
@@ -311,8 +311,8 @@ void LiveWorker::Impl::runGenerate(const GenerateJob& job) {
         onGenerated(std::move(result));
 }
 
-LiveWorker::LiveWorker(std::string modelSpec, ResultCallback onResult,
-                       GenerateCallback onGenerated, int throttleMs)
+LiveWorker::LiveWorker(std::string modelSpec, ResultCallback onResult, GenerateCallback onGenerated,
+                       int throttleMs)
     : m_impl(std::make_unique<Impl>()) {
     m_impl->spec = std::move(modelSpec);
     m_impl->onResult = std::move(onResult);

@@ -45,7 +45,8 @@ class MainWindowTest : public QObject {
         QCOMPARE(w.prompt(), kSamplePrompt);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
         QVERIFY(shown.count() >= 2);  // progressive results before the final one
-        const auto first = shown.first().first().value<std::shared_ptr<const infolens::LiveResult>>();
+        const auto first =
+            shown.first().first().value<std::shared_ptr<const infolens::LiveResult>>();
         QVERIFY(!first->finished);
         QCOMPARE(w.wordPanel()->rowCount(), 10);
         QCOMPARE(static_cast<int>(w.lastResult()->words.size()), 10);
@@ -84,7 +85,8 @@ class MainWindowTest : public QObject {
         const auto result = w.lastResult();
 
         QVERIFY(w.exportMaps(dir.filePath("maps.npy")));
-        const infolens::NpyArray maps = infolens::readNpyFloat32(dir.filePath("maps.npy").toStdString());
+        const infolens::NpyArray maps =
+            infolens::readNpyFloat32(dir.filePath("maps.npy").toStdString());
         QCOMPARE(maps.shape.size(), std::size_t(3));
         QCOMPARE(maps.shape[0], std::int64_t(result->words.size() + 1));
         const std::size_t cells = result->mapWidth * result->mapHeight;

@@ -127,8 +127,8 @@ QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, do
     p.maskBelowThreshold = m_display.maskBelowThreshold;
     p.contour = m_display.contour;
     p.fadeLowValues = m_display.fadeLowValues;
-    p.backgroundRgba = 0xff000000u | (kBackground.blue() << 16) | (kBackground.green() << 8) |
-                       kBackground.red();
+    p.backgroundRgba =
+        0xff000000u | (kBackground.blue() << 16) | (kBackground.green() << 8) | kBackground.red();
     if (m_result && word >= 0 && word < static_cast<int>(m_result->words.size()) &&
         !m_result->words[word].map.empty()) {
         const MapScale s = scaleFor(*m_result, word, m_display);
@@ -154,8 +154,7 @@ QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, do
             self, [self, reason] { Q_EMIT self->rendererFellBack(reason); }, Qt::QueuedConnection);
         pixels = m_renderer->render(in, p);
     }
-    QImage image(pixels.data(), p.outWidth, p.outHeight, p.outWidth * 4,
-                 QImage::Format_RGBA8888);
+    QImage image(pixels.data(), p.outWidth, p.outHeight, p.outWidth * 4, QImage::Format_RGBA8888);
     QImage copy = image.copy();
     copy.setDevicePixelRatio(dpr);
     return copy;
@@ -173,7 +172,8 @@ void ImageView::paintEvent(QPaintEvent*) {
     p.fillRect(rect(), kBackground);
     if (m_image.width == 0) {
         p.setPen(Qt::lightGray);
-        p.drawText(rect(), Qt::AlignCenter, tr("Open an image (File > Open Image, or drop one here)"));
+        p.drawText(rect(), Qt::AlignCenter,
+                   tr("Open an image (File > Open Image, or drop one here)"));
         return;
     }
     if (m_display.grid && m_result && !m_result->words.empty()) {
@@ -196,9 +196,11 @@ void ImageView::paintGrid(QPainter& p) {
     const int rows = (n + cols - 1) / cols;
     const int labelHeight = fontMetrics().height() + 2;
     const int cellW = area.width() / cols, cellH = area.height() / rows;
-    const double scale = std::max(0.1, std::min((cellW - 6) / double(m_image.width),
-                                                (cellH - 6 - labelHeight) / double(m_image.height)));
-    const QSize tile(static_cast<int>(m_image.width * scale), static_cast<int>(m_image.height * scale));
+    const double scale =
+        std::max(0.1, std::min((cellW - 6) / double(m_image.width),
+                               (cellH - 6 - labelHeight) / double(m_image.height)));
+    const QSize tile(static_cast<int>(m_image.width * scale),
+                     static_cast<int>(m_image.height * scale));
     for (int i = 0; i < n; ++i) {
         const QPoint cell(area.left() + (i % cols) * cellW, area.top() + (i / cols) * cellH);
         const QPoint at(cell.x() + (cellW - tile.width()) / 2, cell.y() + 2);
@@ -209,10 +211,11 @@ void ImageView::paintGrid(QPainter& p) {
         }
         const WordResult& w = m_result->words[i];
         p.setPen(Qt::white);
-        p.drawText(QRect(cell.x(), at.y() + tile.height() + 1, cellW, labelHeight),
-                   Qt::AlignHCenter | Qt::AlignTop,
-                   QString("%1  %2 ± %3").arg(QString::fromStdString(w.text), formatBits(w.bits),
-                                               formatBits(w.seBits)));
+        p.drawText(
+            QRect(cell.x(), at.y() + tile.height() + 1, cellW, labelHeight),
+            Qt::AlignHCenter | Qt::AlignTop,
+            QString("%1  %2 ± %3")
+                .arg(QString::fromStdString(w.text), formatBits(w.bits), formatBits(w.seBits)));
     }
 }
 
@@ -242,8 +245,9 @@ void ImageView::paintColorbar(QPainter& p) const {
                    Qt::AlignLeft | Qt::AlignVCenter, formatBits(v));
     }
     if (m_display.maskBelowThreshold || m_display.contour) {
-        const int y = bar.bottom() - static_cast<int>(std::lround(
-                                         bar.height() * (s.threshold - s.lo) / (s.hi - s.lo)));
+        const int y =
+            bar.bottom() -
+            static_cast<int>(std::lround(bar.height() * (s.threshold - s.lo) / (s.hi - s.lo)));
         p.setPen(QPen(Qt::white, 2));
         p.drawLine(bar.left() - 4, y, bar.right() + 2, y);
     }
@@ -312,10 +316,10 @@ void ImageView::updateHover(QPointF pos) {
             const WordResult& w = m_result->words[i];
             if (w.map.empty())
                 continue;
-            values.push_back({sampleMap(w.map.data(), m_result->mapWidth, m_result->mapHeight,
-                                        m_image.width, m_image.height, float(uv.x()),
-                                        float(uv.y())),
-                              i});
+            values.push_back(
+                {sampleMap(w.map.data(), m_result->mapWidth, m_result->mapHeight, m_image.width,
+                           m_image.height, float(uv.x()), float(uv.y())),
+                 i});
         }
         if (m_word >= 0 && m_word < static_cast<int>(values.size())) {
             text += tr("   %1: %2 bits/px")

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "FigureExporter.h"
 #include "infolens/Colormap.h"
 #include "infolens/Error.h"
 #include "infolens/Model.h"
@@ -43,7 +44,6 @@
 #include "infolens/ui/PromptEditor.h"
 #include "infolens/ui/WordPanel.h"
 #include "infolens/ui/WorkerBridge.h"
-#include "FigureExporter.h"
 
 namespace infolens::ui {
 
@@ -123,8 +123,7 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
             return;
         if (static_cast<int>(m_modes.size()) <= word)
             m_modes.resize(word + 1, WordMode::Omit);
-        m_modes[word] =
-            m_modes[word] == WordMode::Omit ? WordMode::Placeholder : WordMode::Omit;
+        m_modes[word] = m_modes[word] == WordMode::Omit ? WordMode::Placeholder : WordMode::Omit;
         refreshWords();
         recompute();
     });
@@ -167,8 +166,7 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
         m_display.sharedScale =
             settings.value("display/sharedScale", m_display.sharedScale).toBool();
         m_display.contour = settings.value("display/contour", m_display.contour).toBool();
-        m_display.fadeLowValues =
-            settings.value("display/fade", m_display.fadeLowValues).toBool();
+        m_display.fadeLowValues = settings.value("display/fade", m_display.fadeLowValues).toBool();
         m_display.maskBelowThreshold =
             settings.value("display/mask", m_display.maskBelowThreshold).toBool();
         m_display.thresholdFraction =
@@ -231,22 +229,22 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open Image…"), QKeySequence::Open, this, [this] {
         QSettings s;
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open Image"), s.value("paths/images").toString(),
-            tr("Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open Image"), s.value("paths/images").toString(),
+                                         tr("Images (*.png *.jpg *.jpeg *.bmp);;All files (*)"));
         if (!path.isEmpty()) {
             s.setValue("paths/images", QFileInfo(path).absolutePath());
             openImage(path);
         }
     });
-    file->addAction(tr("Open &Session…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
-                    [this] {
-                        const QString path = QFileDialog::getOpenFileName(
-                            this, tr("Open Session"), QString(),
-                            tr("InfoLens sessions (*.infolens);;All files (*)"));
-                        if (!path.isEmpty())
-                            openSession(path);
-                    });
+    file->addAction(
+        tr("Open &Session…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+            const QString path =
+                QFileDialog::getOpenFileName(this, tr("Open Session"), QString(),
+                                             tr("InfoLens sessions (*.infolens);;All files (*)"));
+            if (!path.isEmpty())
+                openSession(path);
+        });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -351,8 +349,9 @@ void MainWindow::buildToolbar() {
     bar->addWidget(m_opacity);
     m_scaleMode = new QComboBox(bar);
     m_scaleMode->addItems({tr("Shared scale (bits/px)"), tr("Per-map scale")});
-    m_scaleMode->setToolTip(tr("Shared: one colour scale for all words, so they compare.\n"
-                               "Per-map: each map stretched to its own maximum."));
+    m_scaleMode->setToolTip(
+        tr("Shared: one colour scale for all words, so they compare.\n"
+           "Per-map: each map stretched to its own maximum."));
     bar->addWidget(m_scaleMode);
     m_fade = new QCheckBox(tr("Fade"), bar);
     m_fade->setToolTip(tr("Let the image show through where the value is low"));
@@ -424,8 +423,8 @@ void MainWindow::buildStatusBar() {
 }
 
 void MainWindow::syncDisplayControls() {
-    const QSignalBlocker b1(m_colormap), b2(m_opacity), b3(m_scaleMode), b4(m_mask),
-        b5(m_contour), b6(m_threshold), b7(m_gridAction), b8(m_fade);
+    const QSignalBlocker b1(m_colormap), b2(m_opacity), b3(m_scaleMode), b4(m_mask), b5(m_contour),
+        b6(m_threshold), b7(m_gridAction), b8(m_fade);
     m_colormap->setCurrentText(m_display.colormap);
     m_opacity->setValue(static_cast<int>(m_display.opacity * 100 + 0.5));
     m_scaleMode->setCurrentIndex(m_display.sharedScale ? 0 : 1);
@@ -462,8 +461,8 @@ void MainWindow::commitPromptEdit() {
     const QString now = m_editor->prompt();
     if (now == m_committedPrompt)
         return;
-    m_undo->push(new PromptCommand([this](const QString& p) { applyPrompt(p); },
-                                   m_committedPrompt, now));
+    m_undo->push(
+        new PromptCommand([this](const QString& p) { applyPrompt(p); }, m_committedPrompt, now));
 }
 
 void MainWindow::applyPrompt(const QString& prompt) {
@@ -491,10 +490,8 @@ void MainWindow::selectWord(int word) {
     m_chart->setSelectedWord(word);
     if (m_result && word >= 0 && word < static_cast<int>(m_result->words.size())) {
         const WordResult& w = m_result->words[word];
-        m_seLabel->setText(tr("%1: %2 ± %3 bits")
-                               .arg(q(w.text))
-                               .arg(w.bits, 0, 'f', 2)
-                               .arg(w.seBits, 0, 'f', 2));
+        m_seLabel->setText(
+            tr("%1: %2 ± %3 bits").arg(q(w.text)).arg(w.bits, 0, 'f', 2).arg(w.seBits, 0, 'f', 2));
     }
 }
 
@@ -549,9 +546,9 @@ void MainWindow::showResult(std::shared_ptr<const LiveResult> result) {
     m_drawsLabel->setText(tr("%1/%2 draws%3")
                               .arg(result->drawsDone)
                               .arg(result->sampleCap)
-                              .arg(result->finished ? (result->converged ? tr(" · converged")
-                                                                         : tr(" · at cap"))
-                                                    : QString()));
+                              .arg(result->finished
+                                       ? (result->converged ? tr(" · converged") : tr(" · at cap"))
+                                       : QString()));
     m_rateLabel->setText(tr("%1 evals/s").arg(result->evaluationsPerSecond, 0, 'f', 0));
     Q_EMIT resultShown(result);
 }
@@ -785,16 +782,15 @@ bool MainWindow::exportValues(const QString& path) {
             writeValuesCsv(path.toStdString(), *m_result);
         } else {
             const ModelSummary& model = m_bridge->model();
-            const nlohmann::json provenance = {
-                {"model_name", model.name},
-                {"model_hash", model.hash},
-                {"image_path", m_imagePath.toStdString()},
-                {"image_sha256", m_imageHash.toStdString()},
-                {"seed", m_seed},
-                {"sampler", "stratified"},
-                {"sample_cap", m_sampleCap},
-                {"target_relative_se", m_targetRelativeSe},
-                {"infolens_version", INFOLENS_VERSION}};
+            const nlohmann::json provenance = {{"model_name", model.name},
+                                               {"model_hash", model.hash},
+                                               {"image_path", m_imagePath.toStdString()},
+                                               {"image_sha256", m_imageHash.toStdString()},
+                                               {"seed", m_seed},
+                                               {"sampler", "stratified"},
+                                               {"sample_cap", m_sampleCap},
+                                               {"target_relative_se", m_targetRelativeSe},
+                                               {"infolens_version", INFOLENS_VERSION}};
             writeValuesJson(path.toStdString(), *m_result, provenance);
         }
         statusBar()->showMessage(tr("Values written to %1").arg(path), 5000);
@@ -843,12 +839,15 @@ void MainWindow::rebuildRecentMenu() {
     m_recentMenu->clear();
     const QStringList recent = QSettings().value("recent").toStringList();
     for (const QString& path : recent) {
-        m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] {
-            if (path.endsWith(".infolens"))
-                openSession(path);
-            else
-                openImage(path);
-        })->setToolTip(path);
+        m_recentMenu
+            ->addAction(QFileInfo(path).fileName(), this,
+                        [this, path] {
+                            if (path.endsWith(".infolens"))
+                                openSession(path);
+                            else
+                                openImage(path);
+                        })
+            ->setToolTip(path);
     }
     m_recentMenu->setEnabled(!recent.isEmpty());
 }

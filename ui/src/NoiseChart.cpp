@@ -66,8 +66,9 @@ void NoiseChart::paintEvent(QPaintEvent*) {
     const QRect plot = rect().adjusted(52, 22, -12, -30);
     p.setPen(palette().color(QPalette::Text));
     if (!m_result || m_word < 0 || m_word >= static_cast<int>(m_result->words.size())) {
-        p.drawText(rect(), Qt::AlignCenter, tr("Select a word to see where along the noise "
-                                               "levels its information sits"));
+        p.drawText(rect(), Qt::AlignCenter,
+                   tr("Select a word to see where along the noise "
+                      "levels its information sits"));
         return;
     }
     const WordResult& w = m_result->words[m_word];
@@ -106,7 +107,8 @@ void NoiseChart::paintEvent(QPaintEvent*) {
     QPolygonF line;
     p.setPen(QPen(QColor(52, 152, 219), 1));
     for (const Bin& b : bins) {
-        p.drawLine(QPointF(px(b.logSnr), py(b.mean - b.se)), QPointF(px(b.logSnr), py(b.mean + b.se)));
+        p.drawLine(QPointF(px(b.logSnr), py(b.mean - b.se)),
+                   QPointF(px(b.logSnr), py(b.mean + b.se)));
         line << QPointF(px(b.logSnr), py(b.mean));
     }
     p.setPen(QPen(QColor(41, 128, 185), 2));

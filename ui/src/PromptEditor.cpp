@@ -77,12 +77,12 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
         chip->setText(text);
         chip->setCheckable(true);
         chip->setContextMenuPolicy(Qt::CustomContextMenu);
-        QString tip = placeholderMode
-                          ? tr("CMI with the word replaced by \"%1\"").arg(placeholder)
-                          : tr("CMI with the word omitted");
+        QString tip = placeholderMode ? tr("CMI with the word replaced by \"%1\"").arg(placeholder)
+                                      : tr("CMI with the word omitted");
         tip += tr("\nClick to show its map; right-click to switch omission/placeholder.");
-        QString style = "QToolButton { border: 1px solid #888; border-radius: 9px; padding: 2px 8px; }"
-                        "QToolButton:checked { background: #f1c40f; color: black; }";
+        QString style =
+            "QToolButton { border: 1px solid #888; border-radius: 9px; padding: 2px 8px; }"
+            "QToolButton:checked { background: #f1c40f; color: black; }";
         if (w.unknown) {
             style += "QToolButton { border: 2px solid #c0392b; color: #c0392b; }";
             tip = tr("\"%1\" is not in the model's vocabulary: it is read as [UNK].\n")
@@ -91,9 +91,8 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
         }
         chip->setStyleSheet(style);
         chip->setToolTip(tip);
-        connect(chip, &QWidget::customContextMenuRequested, this, [this, i] {
-            Q_EMIT modeToggled(i);
-        });
+        connect(chip, &QWidget::customContextMenuRequested, this,
+                [this, i] { Q_EMIT modeToggled(i); });
         m_group->addButton(chip, i);
         m_chipLayout->insertWidget(m_chipLayout->count() - 1, chip);
     }

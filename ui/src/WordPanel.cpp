@@ -49,8 +49,8 @@ class BarDelegate : public QStyledItemDelegate {
         const double se = index.data(kSeRole).toDouble();
         const double max = std::max(1e-9, index.data(kMaxRole).toDouble());
         // The value as text on the left, the bar beside it, so short bars never hide digits.
-        const int textWidth = std::min(option.rect.width() / 2, o.fontMetrics.horizontalAdvance(
-                                                                   "0000.00 ± 00.00") + 6);
+        const int textWidth = std::min(option.rect.width() / 2,
+                                       o.fontMetrics.horizontalAdvance("0000.00 ± 00.00") + 6);
         const QRect textRect = option.rect.adjusted(3, 0, 0, 0);
         const QRect r = option.rect.adjusted(3 + textWidth, 4, -3, -4);
         auto x = [&](double v) {
@@ -65,7 +65,7 @@ class BarDelegate : public QStyledItemDelegate {
         p->drawLine(x(bits - se), mid - 3, x(bits - se), mid + 3);
         p->drawLine(x(bits + se), mid - 3, x(bits + se), mid + 3);
         p->setPen(o.palette.color((o.state & QStyle::State_Selected) ? QPalette::HighlightedText
-                                                                      : QPalette::Text));
+                                                                     : QPalette::Text));
         p->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft, text);
         p->restore();
     }
@@ -171,8 +171,9 @@ void WordPanel::refreshThumbnails() {
         QTreeWidgetItem* item = m_tree->topLevelItem(row);
         const QImage thumb = m_thumbnail(item->data(0, kIndexRole).toInt());
         if (!thumb.isNull()) {
-            item->setIcon(2, QIcon(QPixmap::fromImage(thumb.scaled(
-                                 kThumbSize, kThumbSize, Qt::KeepAspectRatio, Qt::FastTransformation))));
+            item->setIcon(
+                2, QIcon(QPixmap::fromImage(thumb.scaled(
+                       kThumbSize, kThumbSize, Qt::KeepAspectRatio, Qt::FastTransformation))));
         }
     }
 }

@@ -56,9 +56,9 @@ class ImageView : public QWidget {
 
   private:
     struct Placement {
-        QRect area;       // where the image may be drawn, widget pixels
-        double scale;     // widget pixels per image pixel
-        QPointF offset;   // widget position of the image's top-left corner
+        QRect area;      // where the image may be drawn, widget pixels
+        double scale;    // widget pixels per image pixel
+        QPointF offset;  // widget position of the image's top-left corner
     };
     Placement placement() const;
     QRect colorbarRect() const;

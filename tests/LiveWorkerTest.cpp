@@ -192,7 +192,7 @@ TEST_CASE("bad requests give clear errors and leave the worker usable", "[worker
     std::lock_guard<std::mutex> lock(inbox.mutex);
     for (const auto& r : inbox.results) {
         if (r->generation == empty)
-            CHECK(r->error == "the prompt has no words");
+            CHECK(r->error == "the prompt is empty");
         if (r->generation == wrongSize)
             CHECK_THAT(r->error, Catch::Contains("fit it first"));
         if (r->generation == good && r->finished)

@@ -150,13 +150,9 @@ int mapsCommand(int argc, char** argv) {
 
     const std::shared_ptr<Model> model = loadModel(args.text("model"));
     const Tokenization tokens = model->textEncoder->tokenize(prompt);
-    if (tokens.words.empty())
-        throw Error("the prompt has no words");
-    if (static_cast<int>(tokens.tokens.size()) > model->textEncoder->maxTokens()) {
-        throw Error("the prompt has " + std::to_string(tokens.tokens.size()) +
-                    " tokens; the model takes at most " +
-                    std::to_string(model->textEncoder->maxTokens()));
-    }
+    const std::string problem = promptProblem(prompt, tokens, model->textEncoder->maxTokens());
+    if (!problem.empty())
+        throw Error(problem);
     nlohmann::json source;
     Image baseImage;
     const torch::Tensor x = loadData(*model, args.text("image"), seed, source, baseImage);

@@ -34,6 +34,18 @@ void InfoPlan::addPair(InfoPair pair) {
     m_pairs.push_back(std::move(pair));
 }
 
+std::string promptProblem(const std::string& prompt, const Tokenization& tokens, int maxTokens) {
+    if (normalizeWhitespace(prompt).empty())
+        return "the prompt is empty";
+    if (tokens.words.empty())
+        return "the prompt has no words";
+    if (maxTokens > 0 && static_cast<int>(tokens.tokens.size()) > maxTokens) {
+        return "the prompt has " + std::to_string(tokens.tokens.size()) +
+               " tokens; the model takes at most " + std::to_string(maxTokens);
+    }
+    return {};
+}
+
 InfoPlan InfoPlan::unitsOf(const std::string& prompt, const std::vector<Span>& units,
                            OmissionMode mode, const std::string& placeholder, bool includeMi) {
     if (normalizeWhitespace(prompt).empty())

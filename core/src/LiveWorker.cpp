@@ -179,13 +179,10 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                         std::to_string(model->imageHeight) + " (fit it first)");
         }
         const Tokenization tokens = model->textEncoder->tokenize(request.prompt);
-        if (tokens.words.empty())
-            throw Error("the prompt has no words");
-        if (static_cast<int>(tokens.tokens.size()) > model->textEncoder->maxTokens()) {
-            throw Error("the prompt has " + std::to_string(tokens.tokens.size()) +
-                        " tokens; the model takes at most " +
-                        std::to_string(model->textEncoder->maxTokens()));
-        }
+        const std::string problem =
+            promptProblem(request.prompt, tokens, model->textEncoder->maxTokens());
+        if (!problem.empty())
+            throw Error(problem);
         if (request.image != cachedImage) {
             torch::InferenceMode guard;
             cachedLatent = model->codec->encode(imageToTensor(*request.image));
@@ -345,15 +342,7 @@ PromptAnalysis LiveWorker::analyze(const std::string& prompt) const {
     for (const Word& w : tokens.words)
         analysis.words.push_back({w.text, w.span, w.unknown});
     analysis.tokens = static_cast<int>(tokens.tokens.size());
-    const int maxTokens = m_impl->summary.maxTokens;
-    if (normalizeWhitespace(prompt).empty()) {
-        analysis.problem = "the prompt is empty";
-    } else if (tokens.words.empty()) {
-        analysis.problem = "the prompt has no words";
-    } else if (maxTokens > 0 && analysis.tokens > maxTokens) {
-        analysis.problem = "the prompt has " + std::to_string(analysis.tokens) +
-                           " tokens; the model takes at most " + std::to_string(maxTokens);
-    }
+    analysis.problem = promptProblem(prompt, tokens, m_impl->summary.maxTokens);
     return analysis;
 }
 

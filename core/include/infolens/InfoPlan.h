@@ -8,6 +8,11 @@
 namespace infolens {
 
 class TextEncoder;
+struct Tokenization;
+
+// Why a prompt cannot be decomposed ("the prompt is empty", "... has no words", "... has N
+// tokens; the model takes at most M"), or "" when it can.
+std::string promptProblem(const std::string& prompt, const Tokenization& tokens, int maxTokens);
 
 enum class OmissionMode { Omit, Placeholder };
 

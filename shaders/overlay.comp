@@ -9,7 +9,8 @@
 
 layout(local_size_x = 16, local_size_y = 16, local_size_z = 1) in;
 
-// Same members, order and types as infolens::OverlayShaderParams (64 bytes).
+// Same members, order and types as infolens::OverlayShaderParams (80 bytes). Divisions are done
+// on the CPU (the reciprocals below): Vulkan lets float division be off by 2.5 ulp.
 layout(push_constant, std430) uniform Params {
     int outWidth;
     int outHeight;
@@ -27,6 +28,10 @@ layout(push_constant, std430) uniform Params {
     float opacity;
     float threshold;
     uint contourRgba;
+    float invScale;
+    float mapScaleX;
+    float mapScaleY;
+    float invSpan;
 }
 pc;
 
@@ -58,8 +63,8 @@ uint packOpaque(vec3 rgb) {
 }
 
 float sampleMap(float u, float v) {
-    precise float mu = u * (float(pc.mapWidth) / float(pc.baseWidth)) - 0.5;
-    precise float mv = v * (float(pc.mapHeight) / float(pc.baseHeight)) - 0.5;
+    precise float mu = u * pc.mapScaleX - 0.5;
+    precise float mv = v * pc.mapScaleY - 0.5;
     precise float fx = floor(mu);
     precise float fy = floor(mv);
     precise float tx = mu - fx;
@@ -77,8 +82,8 @@ float sampleMap(float u, float v) {
 }
 
 float valueAt(float ox, float oy) {
-    precise float u = (ox - pc.offsetX) / pc.scale;
-    precise float v = (oy - pc.offsetY) / pc.scale;
+    precise float u = (ox - pc.offsetX) * pc.invScale;
+    precise float v = (oy - pc.offsetY) * pc.invScale;
     precise float value = sampleMap(u, v);
     return value;
 }
@@ -93,8 +98,8 @@ void main() {
 
     precise float ox = float(x) + 0.5;
     precise float oy = float(y) + 0.5;
-    precise float u = (ox - pc.offsetX) / pc.scale;
-    precise float v = (oy - pc.offsetY) / pc.scale;
+    precise float u = (ox - pc.offsetX) * pc.invScale;
+    precise float v = (oy - pc.offsetY) * pc.invScale;
     if (!(u >= 0.0) || !(v >= 0.0) || u >= float(pc.baseWidth) || v >= float(pc.baseHeight)) {
         outPixels[outIndex] =
             packOpaque(vec3(channel(pc.backgroundRgba, 0), channel(pc.backgroundRgba, 1),
@@ -110,12 +115,12 @@ void main() {
     precise vec3 rgb = vec3(channel(b, 0), channel(b, 1), channel(b, 2));
 
     if ((pc.flags & 1) != 0) {
-        precise float span = pc.hi > pc.lo ? pc.hi - pc.lo : 1.0;
         precise float value = valueAt(ox, oy);
-        precise float t = clamp((value - pc.lo) / span, 0.0, 1.0);
+        precise float t = (value - pc.lo) * pc.invSpan;
         if (!(t >= 0.0)) {
-            t = 0.0;  // NaN, as in the reference
+            t = 0.0;  // NaN, before clamping (GLSL's clamp of NaN is undefined), as in the reference
         }
+        t = min(t, 1.0);
         precise float position = t * 255.0;
         int i0 = clamp(int(floor(position)), 0, 254);  // lower clamp: as for bx, by above
         precise float f = position - float(i0);

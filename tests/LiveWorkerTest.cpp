@@ -225,3 +225,18 @@ TEST_CASE("generate makes an image of the model's size", "[worker]") {
     CHECK(generated->image.rgb.size() ==
           static_cast<std::size_t>(model.imageWidth) * model.imageHeight * 3);
 }
+
+TEST_CASE("destroying the worker during a generation stops it within one step", "[worker]") {
+    std::atomic<int> generated{0};
+    auto worker = std::make_unique<LiveWorker>(
+        "default", [](auto) {}, [&](auto) { ++generated; });
+    worker->model();
+    worker->generate("a red circle", 1, 50);
+    std::this_thread::sleep_for(50ms);
+    const auto start = std::chrono::steady_clock::now();
+    worker.reset();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(seconds < 10.0);  // one DDIM step is milliseconds; this only catches a hang
+    CHECK(generated.load() == 0);
+}

@@ -1,5 +1,7 @@
 #include "infolens/DdimSampler.h"
 
+#include "infolens/InfoEngine.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -84,6 +86,8 @@ torch::Tensor DdimSampler::generateFrom(const torch::Tensor& noise, const TextEn
     torch::Tensor z = noise.to(torch::kFloat32);
     torch::Tensor x0;
     for (std::size_t i = 0; i + 1 < grid.size(); ++i) {
+        if (m_settings.cancel && m_settings.cancel->cancelled())
+            throw Cancelled("generation cancelled");
         const torch::Tensor e = eps(z, grid[i], prompt, &null, m_settings.guidance);
         x0 = (z - noiseScale(grid[i]) * e) / signalScale(grid[i]);
         z = signalScale(grid[i + 1]) * x0 + noiseScale(grid[i + 1]) * e;

@@ -87,6 +87,11 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         throw Error("max batch must be at least 1");
     if (plan.pairs().empty())
         throw Error("the plan has nothing to compute");
+    // A live session encodes every edit's variants; bound the cache. Cleared only here, before
+    // this run takes references into it.
+    constexpr std::size_t kMaxCachedPrompts = 4096;
+    if (m_textCache.size() > kMaxCachedPrompts)
+        m_textCache.clear();
     const std::vector<int64_t> shape = m_denoiser->dataShape();
     if (xIn.sizes() != torch::IntArrayRef(shape)) {
         throw Error("the image data has shape " + c10::str(xIn.sizes()) +

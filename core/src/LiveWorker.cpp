@@ -52,9 +52,9 @@ WordResult wordFrom(const PairResult& pair, double pixelsPerCell) {
     return w;
 }
 
-bool allConverged(const Snapshot& s, double target) {
+bool allConverged(const Snapshot& s, double target, double floorBits) {
     for (const PairResult& p : s.pairs) {
-        if (!(p.io.se <= target * std::abs(p.io.value)))
+        if (!(p.io.se <= std::max(target * std::abs(p.io.value), floorBits * kLn2)))
             return false;
     }
     return true;
@@ -89,7 +89,8 @@ struct LiveWorker::Impl {
     std::condition_variable wake;
     std::optional<InfoJob> pendingInfo;
     std::optional<GenerateJob> pendingGenerate;
-    std::shared_ptr<CancelToken> running;  // token of the computation in progress
+    std::shared_ptr<CancelToken> running;          // token of the map computation in progress
+    std::shared_ptr<CancelToken> runningGenerate;  // token of the generation in progress
     std::atomic<std::uint64_t> generation{0};
     std::atomic<std::uint64_t> generateGeneration{0};
     std::atomic<bool> stop{false};
@@ -104,7 +105,7 @@ struct LiveWorker::Impl {
 
     void main();
     void runInfo(const InfoJob& job, const std::shared_ptr<CancelToken>& token);
-    void runGenerate(const GenerateJob& job);
+    void runGenerate(const GenerateJob& job, const std::shared_ptr<CancelToken>& token);
     void deliver(std::shared_ptr<LiveResult> result) {
         if (result->generation != generation.load())
             return;
@@ -144,6 +145,8 @@ void LiveWorker::Impl::main() {
                 return;
             if (pendingGenerate) {
                 gen.swap(pendingGenerate);
+                token = std::make_shared<CancelToken>();
+                runningGenerate = token;
             } else {
                 info.swap(pendingInfo);
                 token = std::make_shared<CancelToken>();
@@ -151,11 +154,12 @@ void LiveWorker::Impl::main() {
             }
         }
         if (gen)
-            runGenerate(*gen);
+            runGenerate(*gen, token);
         if (info)
             runInfo(*info, token);
         std::lock_guard<std::mutex> lock(mutex);
         running.reset();
+        runningGenerate.reset();
     }
 }
 
@@ -220,6 +224,11 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
             auto result = std::make_shared<LiveResult>();
             result->generation = job.generation;
             result->prompt = request.prompt;
+            result->seed = request.seed;
+            result->iidSampler = request.iidSampler;
+            result->targetRelativeSe = request.targetRelativeSe;
+            result->placeholder = request.placeholder;
+            result->replicas = std::min(settings.replicas, settings.samples);
             result->drawsDone = s.drawsDone;
             result->sampleCap = settings.samples;
             result->evaluations = s.evaluations;
@@ -253,7 +262,8 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                     token->cancel();
                     return;
                 }
-                if (s.drawsDone >= request.minDraws && allConverged(s, request.targetRelativeSe)) {
+                if (s.drawsDone >= request.minDraws &&
+                    allConverged(s, request.targetRelativeSe, request.absoluteSeFloorBits)) {
                     converged = true;
                     token->cancel();
                     return;
@@ -267,7 +277,9 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                 }
             },
             token.get());
-        if (job.generation != generation.load() || stop.load()) {
+        // Superseded, shutting down, or interrupted by a generation (the UI asks again for the
+        // new image): nothing final to report.
+        if (job.generation != generation.load() || stop.load() || (final.cancelled && !converged)) {
             ++runsCancelled;
             return;
         }
@@ -280,7 +292,8 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
     }
 }
 
-void LiveWorker::Impl::runGenerate(const GenerateJob& job) {
+void LiveWorker::Impl::runGenerate(const GenerateJob& job,
+                                   const std::shared_ptr<CancelToken>& token) {
     auto result = std::make_shared<GenerateResult>();
     result->generation = job.generation;
     result->prompt = job.prompt;
@@ -295,11 +308,14 @@ void LiveWorker::Impl::runGenerate(const GenerateJob& job) {
         DdimSettings settings;
         settings.steps = std::clamp(job.steps, 1, 50);
         settings.seed = job.seed;
+        settings.cancel = token.get();
         const DdimSampler sampler(*model->denoiser, settings);
         torch::InferenceMode guard;
         const torch::Tensor latent =
             sampler.generate(engine->encoding(job.prompt), engine->encoding(""));
         result->image = tensorToImage(model->codec->decode(latent));
+    } catch (const Cancelled&) {
+        return;  // superseded or shutting down: nothing to report
     } catch (const std::exception& e) {
         result->error = e.what();
     }
@@ -324,6 +340,8 @@ LiveWorker::~LiveWorker() {
         m_impl->stop.store(true);
         if (m_impl->running)
             m_impl->running->cancel();
+        if (m_impl->runningGenerate)
+            m_impl->runningGenerate->cancel();
     }
     m_impl->wake.notify_all();
     m_impl->thread.join();
@@ -365,6 +383,10 @@ std::uint64_t LiveWorker::generate(const std::string& prompt, std::uint64_t seed
         std::lock_guard<std::mutex> lock(m_impl->mutex);
         generation = m_impl->generateGeneration.fetch_add(1) + 1;
         m_impl->pendingGenerate = Impl::GenerateJob{generation, prompt, seed, steps};
+        if (m_impl->running)
+            m_impl->running->cancel();
+        if (m_impl->runningGenerate)
+            m_impl->runningGenerate->cancel();
     }
     m_impl->wake.notify_all();
     return generation;
@@ -373,9 +395,13 @@ std::uint64_t LiveWorker::generate(const std::string& prompt, std::uint64_t seed
 void LiveWorker::cancel() {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->generation.fetch_add(1);
+    m_impl->generateGeneration.fetch_add(1);
     m_impl->pendingInfo.reset();
+    m_impl->pendingGenerate.reset();
     if (m_impl->running)
         m_impl->running->cancel();
+    if (m_impl->runningGenerate)
+        m_impl->runningGenerate->cancel();
 }
 
 std::uint64_t LiveWorker::latestGeneration() const {

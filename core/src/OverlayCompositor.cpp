@@ -40,13 +40,24 @@ OverlayShaderParams shaderParams(const OverlayInputs& in, const OverlayParams& p
     s.opacity = p.opacity;
     s.threshold = p.threshold;
     s.contourRgba = p.contourRgba;
+    s.invScale = 1.0f / p.scale;
+    s.mapScaleX = in.baseWidth > 0 ? static_cast<float>(in.mapWidth) / in.baseWidth : 0.0f;
+    s.mapScaleY = in.baseHeight > 0 ? static_cast<float>(in.mapHeight) / in.baseHeight : 0.0f;
+    s.invSpan = p.hi > p.lo ? 1.0f / (p.hi - p.lo) : 1.0f;
     return s;
 }
 
 float sampleMap(const float* map, int mapWidth, int mapHeight, int baseWidth, int baseHeight,
                 float u, float v) {
-    const float mu = u * (static_cast<float>(mapWidth) / static_cast<float>(baseWidth)) - 0.5f;
-    const float mv = v * (static_cast<float>(mapHeight) / static_cast<float>(baseHeight)) - 0.5f;
+    return sampleMapScaled(map, mapWidth, mapHeight,
+                           static_cast<float>(mapWidth) / static_cast<float>(baseWidth),
+                           static_cast<float>(mapHeight) / static_cast<float>(baseHeight), u, v);
+}
+
+float sampleMapScaled(const float* map, int mapWidth, int mapHeight, float mapScaleX,
+                      float mapScaleY, float u, float v) {
+    const float mu = u * mapScaleX - 0.5f;
+    const float mv = v * mapScaleY - 0.5f;
     const float fx = std::floor(mu), fy = std::floor(mv);
     const float tx = mu - fx, ty = mv - fy;
     const int x0 = std::clamp(static_cast<int>(fx), 0, mapWidth - 1);
@@ -61,16 +72,15 @@ float sampleMap(const float* map, int mapWidth, int mapHeight, int baseWidth, in
 std::vector<std::uint8_t> compositeOverlay(const OverlayInputs& in, const OverlayParams& p) {
     std::vector<std::uint8_t> out(static_cast<std::size_t>(p.outWidth) * p.outHeight * 4);
     const OverlayShaderParams s = shaderParams(in, p);
-    const float span = s.hi > s.lo ? s.hi - s.lo : 1.0f;
     auto valueAt = [&](float ox, float oy) {
-        const float u = (ox - s.offsetX) / s.scale, v = (oy - s.offsetY) / s.scale;
-        return sampleMap(in.map, s.mapWidth, s.mapHeight, s.baseWidth, s.baseHeight, u, v);
+        const float u = (ox - s.offsetX) * s.invScale, v = (oy - s.offsetY) * s.invScale;
+        return sampleMapScaled(in.map, s.mapWidth, s.mapHeight, s.mapScaleX, s.mapScaleY, u, v);
     };
     for (int y = 0; y < p.outHeight; ++y) {
         for (int x = 0; x < p.outWidth; ++x) {
             std::uint8_t* px = &out[(static_cast<std::size_t>(y) * p.outWidth + x) * 4];
             const float ox = static_cast<float>(x) + 0.5f, oy = static_cast<float>(y) + 0.5f;
-            const float u = (ox - s.offsetX) / s.scale, v = (oy - s.offsetY) / s.scale;
+            const float u = (ox - s.offsetX) * s.invScale, v = (oy - s.offsetY) * s.invScale;
             // Written so that a NaN position (zero scale, NaN offset) counts as outside: it
             // would otherwise reach the texel index below as an undefined int.
             if (!(u >= 0.0f) || !(v >= 0.0f) || u >= static_cast<float>(s.baseWidth) ||
@@ -87,11 +97,12 @@ std::vector<std::uint8_t> compositeOverlay(const OverlayInputs& in, const Overla
                             static_cast<float>(b[2])};
             if (s.flags & 1) {
                 const float value = valueAt(ox, oy);
-                float t = std::clamp((value - s.lo) / span, 0.0f, 1.0f);
-                // std::clamp passes NaN through (a NaN in the map, or in lo/hi), and NaN would
-                // make the LUT index below undefined; such values show the LUT's low end.
+                // NaN (in the map, or in lo/hi) is caught before clamping: GLSL's clamp of NaN
+                // is undefined, std::clamp passes it through. Such values show the LUT's low end.
+                float t = (value - s.lo) * s.invSpan;
                 if (!(t >= 0.0f))
                     t = 0.0f;
+                t = std::min(t, 1.0f);
                 const float position = t * 255.0f;
                 const int i0 = std::min(static_cast<int>(std::floor(position)), 254);
                 const float f = position - static_cast<float>(i0);

@@ -12,6 +12,7 @@
 #include "infolens/Npy.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
+#include "infolens/ui/PromptEditor.h"
 #include "infolens/ui/WordPanel.h"
 
 using infolens::ui::MainWindow;
@@ -68,6 +69,35 @@ class MainWindowTest : public QObject {
         undo->undo();
         QCOMPARE(w.prompt(), kSamplePrompt);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+    }
+
+    void wordModesFollowTheirWordsThroughEditsAndUndo() {
+        MainWindow w(fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        auto* editor = w.findChild<infolens::ui::PromptEditor*>();
+        QVERIFY(editor);
+        Q_EMIT editor->modeToggled(4);  // "purple" -> placeholder (a right-click on its chip)
+        QCOMPARE(w.modes()[4], infolens::WordMode::Placeholder);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            finishedFor(w, kSamplePrompt) &&
+                w.lastResult()->words[4].mode == infolens::WordMode::Placeholder,
+            kTimeoutMs);
+        QCOMPARE(w.lastResult()->words[4].text, std::string("purple"));
+
+        const QString edited = "an image of a small purple triangle above a green diamond";
+        w.setPrompt(edited);
+        QCOMPARE(w.modes()[5], infolens::WordMode::Placeholder);  // still on "purple"
+        QCOMPARE(w.modes()[4], infolens::WordMode::Omit);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, edited), kTimeoutMs);
+        auto* undo = w.findChild<QUndoStack*>();
+        undo->undo();
+        QCOMPARE(w.prompt(), kSamplePrompt);
+        QCOMPARE(w.modes()[4], infolens::WordMode::Placeholder);
+        undo->undo();
+        QCOMPARE(w.modes()[4], infolens::WordMode::Omit);
+        undo->redo();
+        QCOMPARE(w.modes()[4], infolens::WordMode::Placeholder);
     }
 
     void exportsAndSessionsRoundTrip() {

@@ -142,7 +142,7 @@ QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, do
     std::vector<std::uint8_t> pixels;
     try {
         pixels = m_renderer->render(in, p);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
         // A lost device must not take the view down: the CPU renderer draws the same picture.
         if (!m_renderer->isVulkan())
             throw;
@@ -321,10 +321,14 @@ void ImageView::updateHover(QPointF pos) {
                            m_image.height, float(uv.x()), float(uv.y())),
                  i});
         }
-        if (m_word >= 0 && m_word < static_cast<int>(values.size())) {
+        if (m_word >= 0 && m_word < static_cast<int>(m_result->words.size()) &&
+            !m_result->words[m_word].map.empty()) {
+            const WordResult& w = m_result->words[m_word];
             text += tr("   %1: %2 bits/px")
-                        .arg(QString::fromStdString(m_result->words[m_word].text))
-                        .arg(formatBits(values[m_word].first));
+                        .arg(QString::fromStdString(w.text))
+                        .arg(formatBits(sampleMap(w.map.data(), m_result->mapWidth,
+                                                  m_result->mapHeight, m_image.width,
+                                                  m_image.height, float(uv.x()), float(uv.y()))));
         }
         std::sort(values.begin(), values.end(), [](auto a, auto b) { return a.first > b.first; });
         QStringList top;

@@ -57,10 +57,14 @@ QString q(const std::string& s) {
     return QString::fromStdString(s);
 }
 
-// Undo/redo of a committed prompt edit (a burst of typing, or a chip mode change).
+// Undo/redo of a committed prompt edit (a burst of typing, or a word's mode switched).
 class PromptCommand : public QUndoCommand {
   public:
-    PromptCommand(std::function<void(const QString&)> apply, QString before, QString after)
+    struct State {
+        QString prompt;
+        std::vector<WordMode> modes;
+    };
+    PromptCommand(std::function<void(const State&)> apply, State before, State after)
         : m_apply(std::move(apply)), m_before(std::move(before)), m_after(std::move(after)) {
         setText(QObject::tr("Edit Prompt"));
     }
@@ -68,9 +72,28 @@ class PromptCommand : public QUndoCommand {
     void redo() override { m_apply(m_after); }
 
   private:
-    std::function<void(const QString&)> m_apply;
-    QString m_before, m_after;
+    std::function<void(const State&)> m_apply;
+    State m_before, m_after;
 };
+
+// Carries each word's mode to the same word (by text and occurrence) after an edit, so that
+// inserting or deleting a word does not move a placeholder onto its neighbour.
+std::vector<WordMode> remapModes(const std::vector<std::string>& oldWords,
+                                 const std::vector<WordMode>& oldModes,
+                                 const std::vector<PromptWord>& newWords) {
+    std::vector<WordMode> modes(newWords.size(), WordMode::Omit);
+    std::vector<bool> used(oldWords.size(), false);
+    for (std::size_t i = 0; i < newWords.size(); ++i) {
+        for (std::size_t j = 0; j < oldWords.size() && j < oldModes.size(); ++j) {
+            if (!used[j] && oldWords[j] == newWords[i].text) {
+                used[j] = true;
+                modes[i] = oldModes[j];
+                break;
+            }
+        }
+    }
+    return modes;
+}
 
 }  // namespace
 
@@ -119,21 +142,33 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
     connect(m_editor, &PromptEditor::wordClicked, this, &MainWindow::selectWord);
     connect(m_words, &WordPanel::wordClicked, this, &MainWindow::selectWord);
     connect(m_editor, &PromptEditor::modeToggled, this, [this](int word) {
-        if (word < 0)
+        flushPendingEdit();
+        if (word < 0 || word >= static_cast<int>(m_modes.size()))
             return;
-        if (static_cast<int>(m_modes.size()) <= word)
-            m_modes.resize(word + 1, WordMode::Omit);
-        m_modes[word] = m_modes[word] == WordMode::Omit ? WordMode::Placeholder : WordMode::Omit;
-        refreshWords();
-        recompute();
+        std::vector<WordMode> modes = m_modes;
+        modes[word] = modes[word] == WordMode::Omit ? WordMode::Placeholder : WordMode::Omit;
+        m_undo->push(new PromptCommand(
+            [this](const PromptCommand::State& st) { applyPrompt(st.prompt, st.modes); },
+            {m_committedPrompt, m_modes}, {m_committedPrompt, modes}));
+    });
+    connect(m_editor, &PromptEditor::undoRequested, this, [this] {
+        flushPendingEdit();
+        m_undo->undo();
+    });
+    connect(m_editor, &PromptEditor::redoRequested, this, [this] {
+        flushPendingEdit();
+        m_undo->redo();
     });
     connect(m_bridge.get(), &WorkerBridge::resultArrived, this, &MainWindow::showResult);
     connect(m_bridge.get(), &WorkerBridge::imageGenerated, this,
             [this](std::shared_ptr<const GenerateResult> r) {
                 if (!r->error.empty()) {
                     fail(tr("Generate"), q(r->error));
+                    recompute();  // the maps of the current image were interrupted
                     return;
                 }
+                m_sessionPath.clear();  // a new image: Save asks where
+                statusBar()->clearMessage();
                 setImage(r->image, QString(),
                          tr("Generated from \"%1\" with seed %2 in %3 ms.")
                              .arg(q(r->prompt))
@@ -204,6 +239,7 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
     m_committedPrompt = prompt;
     m_editor->setPrompt(prompt);
     refreshWords();
+    m_committedModes = m_modes;
     if (!image.isEmpty())
         openImage(image);
 }
@@ -298,12 +334,18 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    QAction* undo = m_undo->createUndoAction(this, tr("&Undo"));
-    undo->setShortcut(QKeySequence::Undo);
-    QAction* redo = m_undo->createRedoAction(this, tr("&Redo"));
-    redo->setShortcut(QKeySequence::Redo);
-    edit->addAction(undo);
-    edit->addAction(redo);
+    QAction* undo = edit->addAction(tr("&Undo"), QKeySequence::Undo, this, [this] {
+        flushPendingEdit();
+        m_undo->undo();
+    });
+    QAction* redo = edit->addAction(tr("&Redo"), QKeySequence::Redo, this, [this] {
+        flushPendingEdit();
+        m_undo->redo();
+    });
+    undo->setEnabled(false);
+    redo->setEnabled(false);
+    connect(m_undo, &QUndoStack::canUndoChanged, undo, &QAction::setEnabled);
+    connect(m_undo, &QUndoStack::canRedoChanged, redo, &QAction::setEnabled);
     edit->addSeparator();
     edit->addAction(tr("&Generate Image from Prompt"), QKeySequence(Qt::CTRL | Qt::Key_G), this,
                     &MainWindow::generateImage);
@@ -459,23 +501,43 @@ void MainWindow::setPrompt(const QString& prompt) {
 
 void MainWindow::commitPromptEdit() {
     const QString now = m_editor->prompt();
-    if (now == m_committedPrompt)
+    if (now == m_committedPrompt) {
+        recompute();
         return;
-    m_undo->push(
-        new PromptCommand([this](const QString& p) { applyPrompt(p); }, m_committedPrompt, now));
+    }
+    m_undo->push(new PromptCommand(
+        [this](const PromptCommand::State& st) { applyPrompt(st.prompt, st.modes); },
+        {m_committedPrompt, m_committedModes}, {now, m_modes}));
 }
 
-void MainWindow::applyPrompt(const QString& prompt) {
+void MainWindow::flushPendingEdit() {
+    if (!m_editTimer.isActive())
+        return;
+    m_editTimer.stop();
+    commitPromptEdit();
+}
+
+void MainWindow::applyPrompt(const QString& prompt, const std::vector<WordMode>& modes) {
     m_editTimer.stop();
     m_committedPrompt = prompt;
     m_editor->setPrompt(prompt);
+    const PromptAnalysis analysis = m_bridge->analyze(prompt);
+    m_modes = modes;
+    m_modes.resize(analysis.words.size(), WordMode::Omit);
+    m_modeWords.clear();
+    for (const PromptWord& w : analysis.words)
+        m_modeWords.push_back(w.text);
+    m_committedModes = m_modes;
     refreshWords();
     recompute();
 }
 
 void MainWindow::refreshWords() {
     const PromptAnalysis analysis = m_bridge->analyze(m_editor->prompt());
-    m_modes.resize(analysis.words.size(), WordMode::Omit);
+    m_modes = remapModes(m_modeWords, m_modes, analysis.words);
+    m_modeWords.clear();
+    for (const PromptWord& w : analysis.words)
+        m_modeWords.push_back(w.text);
     m_editor->setWords(analysis, m_modes, m_placeholder);
     if (m_selectedWord >= static_cast<int>(analysis.words.size()))
         m_selectedWord = -1;
@@ -495,13 +557,28 @@ void MainWindow::selectWord(int word) {
     }
 }
 
+void MainWindow::clearMaps() {
+    m_result.reset();
+    m_view->setResult(nullptr);
+    m_words->setResult(nullptr);
+    m_chart->setResult(nullptr);
+    m_progress->hide();
+    m_drawsLabel->setText(tr("no maps"));
+    m_rateLabel->clear();
+    m_seLabel->clear();
+}
+
 void MainWindow::recompute() {
+    if (m_editTimer.isActive() && m_editor->prompt() != m_committedPrompt) {
+        flushPendingEdit();  // comes back here through the undo command
+        return;
+    }
     m_editTimer.stop();
     const QString prompt = m_editor->prompt();
     const PromptAnalysis analysis = m_bridge->analyze(prompt);
     if (m_image.width == 0 || !analysis.problem.empty()) {
         m_bridge->cancel();
-        m_progress->hide();
+        clearMaps();
         return;
     }
     LiveRequest request;
@@ -522,7 +599,7 @@ void MainWindow::recompute() {
 void MainWindow::showResult(std::shared_ptr<const LiveResult> result) {
     if (!result->error.empty()) {
         showNotice(q(result->error), true);
-        m_progress->hide();
+        clearMaps();
         return;
     }
     if (m_notice->property("error").toBool())
@@ -592,9 +669,11 @@ bool MainWindow::openImage(const QString& path) {
         std::string notice;
         const Image fitted = fitImage(loaded, model.imageWidth, model.imageHeight, &notice);
         const std::string hash = sha256FileHex(path.toStdString());
+        m_bridge->ignorePendingGeneration();
         setImage(fitted, QFileInfo(path).absoluteFilePath(),
                  notice.empty() ? QString() : tr("Note: %1").arg(q(notice)));
         m_imageHash = q(hash);
+        m_sessionPath.clear();  // a new image: Save asks where
         addRecent(QFileInfo(path).absoluteFilePath());
         recompute();
         return true;
@@ -624,9 +703,9 @@ bool MainWindow::openSession(const QString& path) {
         std::string notice;
         const Image fitted = fitImage(loaded, model.imageWidth, model.imageHeight, &notice);
         // Everything loaded: only now replace the current state.
+        m_bridge->ignorePendingGeneration();
         setImage(fitted, q(s.imagePath), QString());
         m_imageHash = q(hash);
-        m_modes = s.modes;
         m_placeholder = q(s.placeholder);
         m_seed = s.seed;
         m_sampleCap = s.sampleCap;
@@ -645,19 +724,15 @@ bool MainWindow::openSession(const QString& path) {
         d.thresholdFraction = s.thresholdFraction;
         setDisplay(d);
         m_selectedWord = s.selectedWord;
-        m_committedPrompt = q(s.prompt);
-        m_editor->setPrompt(q(s.prompt));
-        const PromptAnalysis analysis = m_bridge->analyze(q(s.prompt));
-        m_modes.resize(analysis.words.size(), WordMode::Omit);
-        m_editor->setWords(analysis, m_modes, m_placeholder);
         m_undo->clear();
+        m_editTimer.stop();
         m_sessionPath = QFileInfo(path).absoluteFilePath();
         addRecent(m_sessionPath);
         if (!warnings.isEmpty())
             showNotice(tr("Session opened, but ") + warnings.join("; ") + ".", true);
         else if (!notice.empty())
             showNotice(tr("Note: %1").arg(q(notice)));
-        recompute();
+        applyPrompt(q(s.prompt), s.modes);
         return true;
     } catch (const std::exception& e) {
         fail(tr("Open Session"), q(e.what()));
@@ -676,20 +751,21 @@ bool MainWindow::saveSession(const QString& path) {
         s.modelHash = model.hash;
         std::string imagePath = m_imagePath.toStdString();
         std::string imageHash = m_imageHash.toStdString();
+        std::string writtenImage;  // removed again if the session cannot be saved
         if (imagePath.empty()) {
             // A generated image has no file yet: keep it beside the session.
             imagePath = (QFileInfo(path).absolutePath() + "/" + QFileInfo(path).completeBaseName() +
                          "-image.png")
                             .toStdString();
             writePng(imagePath, m_image.width, m_image.height, 3, m_image.rgb);
+            writtenImage = imagePath;
             imageHash = sha256FileHex(imagePath);
-            m_imagePath = q(imagePath);
-            m_imageHash = q(imageHash);
         }
         s.imagePath = imagePath;
         s.imageSha256 = imageHash;
         s.imageWidth = m_image.width;
         s.imageHeight = m_image.height;
+        flushPendingEdit();
         s.prompt = m_editor->prompt().toStdString();
         s.modes = m_modes;
         s.placeholder = m_placeholder.toStdString();
@@ -706,7 +782,15 @@ bool MainWindow::saveSession(const QString& path) {
         s.selectedWord = m_selectedWord;
         s.savedBy = std::string("InfoLens ") + INFOLENS_VERSION;
         s.savedAt = utcTimestampNow();
-        infolens::saveSession(path.toStdString(), s);
+        try {
+            infolens::saveSession(path.toStdString(), s);
+        } catch (...) {
+            if (!writtenImage.empty())
+                QFile::remove(q(writtenImage));
+            throw;
+        }
+        m_imagePath = q(imagePath);
+        m_imageHash = q(imageHash);
         m_sessionPath = QFileInfo(path).absoluteFilePath();
         addRecent(m_sessionPath);
         statusBar()->showMessage(tr("Session saved to %1").arg(path), 5000);
@@ -742,13 +826,17 @@ bool MainWindow::exportFigure(const QString& path, int dpi) {
         content.units = m_display.sharedScale ? tr("bits per pixel")
                                               : tr("bits per pixel (selected word's scale)");
         const ModelSummary& model = m_bridge->model();
-        content.footer = tr("InfoLens %1 · model %2 (%3…) · seed %4 · %5 draws%6 · i_o, SE from "
-                            "%7 replicas")
-                             .arg(INFOLENS_VERSION, q(model.name), q(model.hash.substr(0, 12)))
-                             .arg(m_seed)
-                             .arg(m_result->drawsDone)
-                             .arg(m_result->converged ? tr(" (converged)") : QString())
-                             .arg(8);
+        content.footer =
+            tr("InfoLens %1 · model %2 (%3…) · seed %4 · %5 sampler · %6 draws%7 · i_o, SE from "
+               "%8 replicas")
+                .arg(INFOLENS_VERSION, q(model.name), q(model.hash.substr(0, 12)))
+                .arg(m_result->seed)
+                .arg(m_result->iidSampler ? tr("iid") : tr("stratified"))
+                .arg(m_result->drawsDone)
+                .arg(m_result->converged
+                         ? tr(" (converged)")
+                         : (m_result->finished ? tr(" (cap)") : tr(" (unfinished)")))
+                .arg(m_result->replicas);
         if (path.endsWith(".pdf", Qt::CaseInsensitive))
             exportFigurePdf(path, content);
         else
@@ -782,15 +870,19 @@ bool MainWindow::exportValues(const QString& path) {
             writeValuesCsv(path.toStdString(), *m_result);
         } else {
             const ModelSummary& model = m_bridge->model();
-            const nlohmann::json provenance = {{"model_name", model.name},
-                                               {"model_hash", model.hash},
-                                               {"image_path", m_imagePath.toStdString()},
-                                               {"image_sha256", m_imageHash.toStdString()},
-                                               {"seed", m_seed},
-                                               {"sampler", "stratified"},
-                                               {"sample_cap", m_sampleCap},
-                                               {"target_relative_se", m_targetRelativeSe},
-                                               {"infolens_version", INFOLENS_VERSION}};
+            const nlohmann::json provenance = {
+                {"model_name", model.name},
+                {"model_hash", model.hash},
+                {"image_path", m_imagePath.toStdString()},
+                {"image_sha256", m_imageHash.toStdString()},
+                {"seed", m_result->seed},
+                {"sampler", m_result->iidSampler ? "iid" : "stratified"},
+                {"replicas", m_result->replicas},
+                {"sample_cap", m_result->sampleCap},
+                {"target_relative_se", m_result->targetRelativeSe},
+                {"finished", m_result->finished},
+                {"converged", m_result->converged},
+                {"infolens_version", INFOLENS_VERSION}};
             writeValuesJson(path.toStdString(), *m_result, provenance);
         }
         statusBar()->showMessage(tr("Values written to %1").arg(path), 5000);

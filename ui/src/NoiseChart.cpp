@@ -79,12 +79,16 @@ void NoiseChart::paintEvent(QPaintEvent*) {
                    .arg(w.bits, 0, 'f', 2));
     if (bins.empty())
         return;
-    double yMax = 1e-9;
-    for (const Bin& b : bins)
+    // The orthogonal integrand is non-negative in expectation, but a bin's mean minus its SE can
+    // dip below zero; keep it inside the plot.
+    double yMax = 1e-9, yMin = 0.0;
+    for (const Bin& b : bins) {
         yMax = std::max(yMax, b.mean + b.se);
+        yMin = std::min(yMin, b.mean - b.se);
+    }
     const double xLo = bins.front().logSnr, xHi = std::max(xLo + 1e-6, bins.back().logSnr);
     auto px = [&](double x) { return plot.left() + (x - xLo) / (xHi - xLo) * plot.width(); };
-    auto py = [&](double y) { return plot.bottom() - y / yMax * plot.height(); };
+    auto py = [&](double y) { return plot.bottom() - (y - yMin) / (yMax - yMin) * plot.height(); };
     p.setPen(QColor(150, 150, 150));
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
     p.drawLine(plot.bottomLeft(), plot.topLeft());
@@ -95,7 +99,7 @@ void NoiseChart::paintEvent(QPaintEvent*) {
         const double x = xLo + (xHi - xLo) * t / 2.0;
         p.drawText(QRectF(px(x) - 30, plot.bottom() + 1, 60, 14), Qt::AlignCenter,
                    QString::number(x, 'f', 1));
-        const double y = yMax * t / 2.0;
+        const double y = yMin + (yMax - yMin) * t / 2.0;
         p.drawText(QRectF(0, py(y) - 7, plot.left() - 4, 14), Qt::AlignRight | Qt::AlignVCenter,
                    QString::number(y, 'g', 3));
     }

@@ -2,6 +2,7 @@
 
 #include <QButtonGroup>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollArea>
@@ -47,6 +48,27 @@ PromptEditor::PromptEditor(QWidget* parent) : QWidget(parent) {
     m_group->setExclusive(true);
     connect(m_group, &QButtonGroup::idClicked, this, &PromptEditor::wordClicked);
     connect(m_edit, &QLineEdit::textEdited, this, &PromptEditor::promptEdited);
+    m_edit->installEventFilter(this);
+}
+
+bool PromptEditor::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_edit &&
+        (event->type() == QEvent::ShortcutOverride || event->type() == QEvent::KeyPress)) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        const bool undo = key->matches(QKeySequence::Undo);
+        const bool redo = key->matches(QKeySequence::Redo);
+        if (undo || redo) {
+            if (event->type() == QEvent::KeyPress) {
+                if (undo)
+                    Q_EMIT undoRequested();
+                else
+                    Q_EMIT redoRequested();
+            }
+            event->accept();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 QString PromptEditor::prompt() const {
@@ -63,6 +85,8 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
     const int selected = m_group->checkedId();
     for (QAbstractButton* b : m_group->buttons()) {
         m_group->removeButton(b);
+        b->hide();
+        b->disconnect(this);
         b->deleteLater();
     }
     for (int i = 0; i < static_cast<int>(analysis.words.size()); ++i) {
@@ -110,8 +134,14 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
 }
 
 void PromptEditor::setSelectedWord(int word) {
-    if (QAbstractButton* b = m_group->button(word))
+    if (QAbstractButton* b = m_group->button(word)) {
         b->setChecked(true);
+    } else if (QAbstractButton* checked = m_group->checkedButton()) {
+        // An exclusive group cannot be emptied by unchecking; lift exclusivity for a moment.
+        m_group->setExclusive(false);
+        checked->setChecked(false);
+        m_group->setExclusive(true);
+    }
 }
 
 }  // namespace infolens::ui

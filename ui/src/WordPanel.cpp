@@ -133,7 +133,7 @@ void WordPanel::setResult(std::shared_ptr<const LiveResult> result) {
         QTreeWidgetItem* item = byIndex[i];
         QString label = QString::fromStdString(w.text);
         if (w.mode == WordMode::Placeholder)
-            label += QString::fromUtf8(" \u2192 _");
+            label += QString::fromUtf8(" \u2192 ") + QString::fromStdString(m_result->placeholder);
         item->setText(0, label);
         item->setForeground(0, w.unknown ? QBrush(QColor(192, 57, 43)) : QBrush());
         item->setData(0, kIndexRole, i);

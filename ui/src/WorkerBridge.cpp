@@ -27,7 +27,7 @@ WorkerBridge::WorkerBridge(const QString& modelSpec, QObject* parent) : QObject(
             QMetaObject::invokeMethod(
                 this,
                 [this, r = std::move(r)] {
-                    if (r->generation == m_latestGenerate)
+                    if (m_latestGenerate != 0 && r->generation == m_latestGenerate)
                         Q_EMIT imageGenerated(r);
                 },
                 Qt::QueuedConnection);
@@ -77,6 +77,7 @@ void WorkerBridge::cancel() {
     m_debounce.stop();
     m_pending.reset();
     m_worker->cancel();
+    m_latestGenerate = 0;
     m_latest = m_worker->latestGeneration();
     if (m_busy) {
         m_busy = false;

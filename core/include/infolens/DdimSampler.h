@@ -10,11 +10,14 @@
 namespace infolens {
 
 class Denoiser;
+class CancelToken;
 
 struct DdimSettings {
     int steps = 40;  // at most 50 by design; the log-SNR grid is linear over the trained range
     double guidance = 3.0;   // classifier-free guidance scale (1 = none)
     std::uint64_t seed = 0;  // starting noise for generation
+    // Checked before every step; a cancelled run throws infolens::Cancelled.
+    const CancelToken* cancel = nullptr;
 };
 
 // Deterministic DDIM (eta = 0) over a continuous log-SNR grid from the trained minimum to maximum.

@@ -12,4 +12,10 @@ class Error : public std::runtime_error {
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Thrown when a computation was asked to stop; not a failure to report to the user.
+class Cancelled : public Error {
+  public:
+    using Error::Error;
+};
+
 }  // namespace infolens

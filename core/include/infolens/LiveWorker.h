@@ -19,8 +19,10 @@
 //   block for long (the Qt bridge posts them to the UI thread). A result whose generation is not
 //   the latest is never delivered, but one may be in flight when a new request is submitted:
 //   receivers compare generations too.
-// - The destructor stops the current computation within one denoiser batch and joins the thread;
-//   no callback runs after it returns.
+// - The destructor stops the current computation within one denoiser batch (or one DDIM step)
+//   and joins the thread; no callback runs after it returns.
+// - generate() cancels a running map computation (the UI resubmits maps for the new image) and
+//   any earlier generation; submit() does not cancel a generation.
 namespace infolens {
 
 enum class WordMode { Omit, Placeholder };
@@ -32,8 +34,10 @@ struct LiveRequest {
     std::string placeholder = "_";
     int sampleCap = 128;             // draws of (log-SNR, noise) at most
     double targetRelativeSe = 0.05;  // stop once every word's SE is at most this share of it
-    int minDraws = 16;               // before the convergence test is trusted
-    int firstBatchDraws = 3;         // a small first batch, so the first map appears quickly
+    // ...or at most this many bits: a word worth ~0 bits never reaches a relative target.
+    double absoluteSeFloorBits = 0.02;
+    int minDraws = 16;        // before the convergence test is trusted
+    int firstBatchDraws = 3;  // a small first batch, so the first map appears quickly
     std::uint64_t seed = 0;
     bool iidSampler = false;  // default: stratified
 };
@@ -62,6 +66,12 @@ struct WordResult {
 struct LiveResult {
     std::uint64_t generation = 0;
     std::string prompt;
+    // The request's settings, so exports describe the numbers they hold.
+    std::uint64_t seed = 0;
+    bool iidSampler = false;
+    double targetRelativeSe = 0.0;
+    std::string placeholder;
+    int replicas = 0;
     int drawsDone = 0;
     int sampleCap = 0;
     std::int64_t evaluations = 0;

@@ -35,7 +35,9 @@ struct OverlayParams {
     std::uint32_t backgroundRgba = 0xff303030u;  // outside the image
 };
 
-// Push-constant layout shared with shaders/overlay.comp (std430, 16 x 4 bytes).
+// Push-constant layout shared with shaders/overlay.comp (std430, 20 x 4 bytes). The reciprocals
+// are computed once on the CPU: Vulkan allows float division to be off by 2.5 ulp, while
+// multiplication is correctly rounded, so both renderers multiply and round alike.
 struct OverlayShaderParams {
     std::int32_t outWidth, outHeight, baseWidth, baseHeight;
     std::int32_t mapWidth, mapHeight, flags;  // flags: 1 map present, 2 mask, 4 contour, 8 fade
@@ -43,8 +45,12 @@ struct OverlayShaderParams {
     float scale, offsetX, offsetY, lo;
     float hi, opacity, threshold;
     std::uint32_t contourRgba;
+    float invScale;   // 1 / scale
+    float mapScaleX;  // mapWidth / baseWidth
+    float mapScaleY;  // mapHeight / baseHeight
+    float invSpan;    // 1 / (hi - lo), or 1 when hi <= lo
 };
-static_assert(sizeof(OverlayShaderParams) == 64, "push constants are 64 bytes");
+static_assert(sizeof(OverlayShaderParams) == 80, "push constants are 80 bytes");
 
 OverlayShaderParams shaderParams(const OverlayInputs& in, const OverlayParams& p);
 
@@ -52,6 +58,9 @@ OverlayShaderParams shaderParams(const OverlayInputs& in, const OverlayParams& p
 // sampling the view uses, so hover readouts match what is drawn.
 float sampleMap(const float* map, int mapWidth, int mapHeight, int baseWidth, int baseHeight,
                 float u, float v);
+// The same with the map-per-base scale factors given (as the compositor and shader use them).
+float sampleMapScaled(const float* map, int mapWidth, int mapHeight, float mapScaleX,
+                      float mapScaleY, float u, float v);
 
 // RGBA8 output, outWidth x outHeight, alpha 255.
 std::vector<std::uint8_t> compositeOverlay(const OverlayInputs& in, const OverlayParams& p);

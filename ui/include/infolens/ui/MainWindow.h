@@ -78,8 +78,11 @@ class MainWindow : public QMainWindow {
     void buildMenus();
     void buildToolbar();
     void buildStatusBar();
-    void applyPrompt(const QString& prompt);  // sets text, chips and recomputes (no undo entry)
+    // Sets text, word modes and chips and recomputes (no undo entry); undo/redo land here.
+    void applyPrompt(const QString& prompt, const std::vector<WordMode>& modes);
     void commitPromptEdit();
+    void flushPendingEdit();  // commits typing still inside the debounce window
+    void clearMaps();         // nothing stale stays on screen when there is nothing to compute
     void refreshWords();
     void recompute();
     void showResult(std::shared_ptr<const LiveResult> result);
@@ -131,6 +134,8 @@ class MainWindow : public QMainWindow {
     QString m_sessionPath;
     std::shared_ptr<const Image> m_imageShared;
     std::vector<WordMode> m_modes;
+    std::vector<std::string> m_modeWords;  // the words m_modes belong to, to carry them over edits
+    std::vector<WordMode> m_committedModes;
     QString m_placeholder = "_";
     std::uint64_t m_seed = 0;
     int m_sampleCap = 128;

@@ -30,6 +30,12 @@ class PromptEditor : public QWidget {
     void promptEdited(const QString& prompt);  // by the user
     void wordClicked(int word);
     void modeToggled(int word);
+    // Ctrl+Z / Ctrl+Shift+Z in the text field go to the window's undo stack, not QLineEdit's own.
+    void undoRequested();
+    void redoRequested();
+
+  protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
   private:
     QLineEdit* m_edit;

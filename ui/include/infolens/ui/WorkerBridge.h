@@ -28,6 +28,8 @@ class WorkerBridge : public QObject {
     void requestNow(LiveRequest request);
     void generate(const QString& prompt, std::uint64_t seed);
     void cancel();
+    // A generated image still on its way is dropped (the user opened something else).
+    void ignorePendingGeneration() { m_latestGenerate = 0; }
     void setDebounceMs(int ms) { m_debounce.setInterval(ms); }
     std::uint64_t latestGeneration() const { return m_latest; }
     bool busy() const { return m_busy; }

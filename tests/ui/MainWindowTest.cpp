@@ -1,6 +1,7 @@
 // The app's main window, offscreen: the sample opens and maps arrive, edits recompute, exports
 // round-trip, sessions reopen to the same state, and bad input leaves the state untouched.
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -202,6 +203,24 @@ class MainWindowTest : public QObject {
         generate->trigger();
         QTRY_VERIFY_WITH_TIMEOUT(w.windowTitle().contains("generated"), kTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt), kTimeoutMs);
+    }
+
+    void theCpuRendererTakesOverWithoutVulkanAndSaysSo() {
+        {
+            MainWindow w(fresh());
+            QVERIFY2(w.imageView()->usingVulkan(), "lavapipe (mesa-vulkan-drivers) is expected");
+        }
+        qputenv("INFOLENS_RENDERER", "cpu");
+        MainWindow w(fresh());
+        qunsetenv("INFOLENS_RENDERER");
+        w.setInteractive(false);
+        QVERIFY(!w.imageView()->usingVulkan());
+        auto* label = w.findChild<QLabel*>("rendererLabel");
+        QVERIFY(label);
+        QCOMPARE(label->text(), QString("CPU renderer"));
+        QVERIFY(w.imageView()->rendererDescription().contains("CPU"));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        QVERIFY(!w.imageView()->renderWord(0, 2).isNull());
     }
 
     void closingDuringAComputationIsSafe() {

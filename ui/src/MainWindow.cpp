@@ -448,6 +448,7 @@ void MainWindow::buildToolbar() {
 void MainWindow::buildStatusBar() {
     m_deviceLabel = new QLabel(this);
     m_rendererLabel = new QLabel(this);
+    m_rendererLabel->setObjectName("rendererLabel");
     m_drawsLabel = new QLabel(this);
     m_drawsLabel->setObjectName("drawsLabel");
     m_rateLabel = new QLabel(this);

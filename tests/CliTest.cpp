@@ -142,7 +142,13 @@ TEST_CASE("the CLI reports bad input clearly and writes nothing", "[cli]") {
         const RunResult r =
             runCli("maps --model gaussian --image sample --prompt \"  \" --out " + out);
         CHECK(r.status == 1);
-        CHECK_THAT(r.output, Catch::Contains("no words"));
+        CHECK_THAT(r.output, Catch::Contains("the prompt is empty"));
+    }
+    SECTION("a prompt of punctuation only") {
+        const RunResult r =
+            runCli("maps --model gaussian --image sample --prompt \"...\" --out " + out);
+        CHECK(r.status == 1);
+        CHECK_THAT(r.output, Catch::Contains("the prompt has no words"));
     }
     SECTION("unknown option") {
         const RunResult r = runCli("check-gaussian --dims 3");

@@ -18,6 +18,7 @@
 #include "infolens/InfoEngine.h"
 #include "infolens/Model.h"
 #include "infolens/Npy.h"
+#include "infolens/OverlayCompositor.h"
 
 namespace infolens::cli {
 
@@ -91,31 +92,29 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
     return model.codec->encode(imageToTensor(img));
 }
 
-// The map, bilinearly upsampled to the image, colour-mapped on the shared scale and blended over
-// the image, enlarged by whole pixels so small images stay legible.
+// The map colour-mapped on the shared scale and blended over the image by the app's own
+// compositor (bilinear map, viridis), enlarged by whole pixels so small images stay legible.
 void writeOverlayPng(const std::string& path, const Image& image, const torch::Tensor& map,
                      float hi) {
-    const int w = image.width, h = image.height;
-    const torch::Tensor up =
-        torch::upsample_bilinear2d(map.to(torch::kFloat32).view({1, 1, map.size(0), map.size(1)}),
-                                   {h, w}, false)
-            .view({h, w});
-    const std::vector<std::uint8_t> colors =
-        applyColormap(toFloats(up), 0.0f, hi, colormapLut("viridis"));
-    const int scale = std::max(1, kMinPngSide / std::max(w, h));
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(w * scale) * h * scale * 3);
-    constexpr float kOpacity = 0.65f;
-    for (int y = 0; y < h * scale; ++y) {
-        for (int x = 0; x < w * scale; ++x) {
-            const std::size_t src = (static_cast<std::size_t>(y / scale) * w + x / scale) * 3;
-            const std::size_t dst = (static_cast<std::size_t>(y) * w * scale + x) * 3;
-            for (int c = 0; c < 3; ++c) {
-                out[dst + c] = static_cast<std::uint8_t>(std::lround(
-                    (1.0f - kOpacity) * image.rgb[src + c] + kOpacity * colors[src + c]));
-            }
-        }
-    }
-    writePng(path, w * scale, h * scale, 3, out);
+    const std::vector<std::uint8_t> base = toRgba(image);
+    const std::vector<float> values = toFloats(map);
+    const std::vector<std::uint8_t> lut = lutRgba("viridis");
+    OverlayInputs in;
+    in.base = base.data();
+    in.baseWidth = image.width;
+    in.baseHeight = image.height;
+    in.map = values.data();
+    in.mapWidth = static_cast<int>(map.size(1));
+    in.mapHeight = static_cast<int>(map.size(0));
+    in.lut = lut.data();
+    const int scale = std::max(1, kMinPngSide / std::max(image.width, image.height));
+    OverlayParams p;
+    p.outWidth = image.width * scale;
+    p.outHeight = image.height * scale;
+    p.scale = static_cast<float>(scale);
+    p.hi = hi;
+    p.opacity = 0.65f;
+    writePng(path, p.outWidth, p.outHeight, 4, compositeOverlay(in, p));
 }
 
 }  // namespace

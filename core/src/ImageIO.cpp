@@ -135,6 +135,16 @@ Image fitImage(const Image& image, int width, int height, std::string* notice) {
     return out;
 }
 
+std::vector<std::uint8_t> toRgba(const Image& image) {
+    const std::size_t n = static_cast<std::size_t>(image.width) * image.height;
+    std::vector<std::uint8_t> rgba(n * 4, 255);
+    for (std::size_t i = 0; i < n; ++i) {
+        for (int c = 0; c < 3; ++c)
+            rgba[i * 4 + c] = image.rgb[i * 3 + c];
+    }
+    return rgba;
+}
+
 void writePng(const std::string& path, int width, int height, int channels,
               const std::vector<std::uint8_t>& pixels) {
     if (width <= 0 || height <= 0 || (channels != 1 && channels != 3 && channels != 4) ||

@@ -54,11 +54,7 @@ bool ImageView::usingVulkan() const {
 
 void ImageView::setImage(const Image& image) {
     m_image = image;
-    m_baseRgba.assign(static_cast<std::size_t>(image.width) * image.height * 4, 255);
-    for (std::size_t i = 0, n = static_cast<std::size_t>(image.width) * image.height; i < n; ++i) {
-        for (int c = 0; c < 3; ++c)
-            m_baseRgba[i * 4 + c] = image.rgb[i * 3 + c];
-    }
+    m_baseRgba = toRgba(image);
     m_result.reset();
     update();
 }

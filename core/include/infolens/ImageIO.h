@@ -26,6 +26,9 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
 // receives a sentence for the user when anything changed, empty otherwise.
 Image fitImage(const Image& image, int width, int height, std::string* notice = nullptr);
 
+// The image as opaque RGBA8 (what the overlay compositor and renderers take).
+std::vector<std::uint8_t> toRgba(const Image& image);
+
 // PNG encoding of RGB (channels = 3) or gray (channels = 1) pixels, written atomically.
 void writePng(const std::string& path, int width, int height, int channels,
               const std::vector<std::uint8_t>& pixels);

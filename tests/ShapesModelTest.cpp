@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "TestFiles.h"
 #include "infolens/DdimSampler.h"
@@ -12,6 +13,7 @@
 #include "infolens/ModelBundle.h"
 #include "infolens/Sha256.h"
 #include "infolens/ShapesModel.h"
+#include "infolens/ShapesNets.h"
 #include "infolens/ShapesTrainer.h"
 #include "infolens/ShapesWorld.h"
 
@@ -167,4 +169,29 @@ TEST_CASE("generation is deterministic per seed and inversion round-trips", "[mo
     const torch::Tensor noise = sampler.invert(a, prompt);
     const torch::Tensor back = sampler.generateFrom(noise, prompt, prompt);
     CHECK((back - a).abs().max().item<double>() < 0.05 * a.abs().max().item<double>() + 1e-3);
+}
+
+TEST_CASE("the layout-2 UNet trains, saves and loads; older configs load as layout 1", "[model]") {
+    TempDir dir;
+    TrainConfig config = tinyConfig(dir.path());
+    config.model.unetLayout = 2;
+    config.aeSteps = 10;
+    config.steps = 10;
+    std::atomic<bool> stop{false};
+    const TrainStatus status = trainShapesModel(config, source(32), stop, quiet);
+    REQUIRE(status.finished);
+    const auto model = loadModel(dir.path() + "/bundle");
+    const torch::Tensor z = torch::randn({2, 4, 8, 8});
+    const TextEncoding a = model->textEncoder->encode("a red circle");
+    const torch::Tensor eps = model->denoiser->predict(
+        z, torch::full({2}, 1.0), torch::stack({a.cond, a.cond}), torch::stack({a.mask, a.mask}));
+    CHECK(eps.sizes() == z.sizes());
+    CHECK(torch::isfinite(eps).all().item<bool>());
+
+    nlohmann::json json = toJson(config.model);
+    CHECK(json.at("unet_layout") == 2);
+    json.erase("unet_layout");
+    CHECK(shapesModelConfigFromJson(json).unetLayout == 1);
+    json["unet_layout"] = 3;
+    CHECK_THROWS_AS(shapesModelConfigFromJson(json), Error);
 }

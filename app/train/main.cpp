@@ -46,6 +46,11 @@ int main(int argc, char** argv) {
                {"unet-channels", "N", "UNet base channels", "64"},
                {"ae-channels", "N", "autoencoder channels", "64"},
                {"text-dim", "N", "text encoder width", "64"},
+               {"text-layers", "N", "text encoder transformer layers", "2"},
+               {"unet-layout", "N",
+                "UNet layout: 1 (one block per level, cross-attention only) or 2 (a second block "
+                "at the latent resolution and self-attention at the coarser levels)",
+                "1"},
                {"stop-at", "N", "stop with a checkpoint at this denoiser step (0 = no stop)", "0"},
                {"max-minutes", "M", "stop with a checkpoint after M minutes (0 = no limit)", "0"},
                {"log-every", "N", "steps between progress lines", "50"},
@@ -75,6 +80,8 @@ int main(int argc, char** argv) {
         config.model.unetChannels = args.integer("unet-channels", 8, 1024);
         config.model.aeChannels = args.integer("ae-channels", 8, 1024);
         config.model.textDim = args.integer("text-dim", 8, 1024);
+        config.model.textLayers = args.integer("text-layers", 1, 16);
+        config.model.unetLayout = args.integer("unet-layout", 1, 2);
         config.maxMinutes = args.real("max-minutes");
         config.logEvery = args.integer("log-every", 1, 1000000);
         config.checkpointEvery = args.integer("checkpoint-every", 1, 1000000);

@@ -47,6 +47,7 @@ nlohmann::json toJson(const ShapesModelConfig& c) {
             {"text_heads", c.textHeads},
             {"unet_channels", c.unetChannels},
             {"attention_heads", c.attentionHeads},
+            {"unet_layout", c.unetLayout},
             {"logsnr_lo", c.logSnrLo},
             {"logsnr_hi", c.logSnrHi},
             {"latent_scale", c.latentScale}};
@@ -66,11 +67,14 @@ ShapesModelConfig shapesModelConfigFromJson(const nlohmann::json& j) {
         c.textHeads = j.at("text_heads").get<int>();
         c.unetChannels = j.at("unet_channels").get<int>();
         c.attentionHeads = j.at("attention_heads").get<int>();
+        c.unetLayout = j.value("unet_layout", 1);  // absent in bundles older than layout 2
         c.logSnrLo = j.at("logsnr_lo").get<double>();
         c.logSnrHi = j.at("logsnr_hi").get<double>();
         c.latentScale = j.at("latent_scale").get<double>();
         if (c.downsample != 4 || c.imageSize % 16 != 0)
             throw Error("unsupported image size or downsampling");
+        if (c.unetLayout != 1 && c.unetLayout != 2)
+            throw Error("unsupported UNet layout " + std::to_string(c.unetLayout));
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("invalid model config: ") + e.what());
@@ -198,6 +202,23 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
     return x + out(attended).transpose(1, 2).view(x.sizes());
 }
 
+SelfAttentionImpl::SelfAttentionImpl(int channels, int h) : heads(h) {
+    norm = register_module("norm", groupNorm(channels));
+    qkv = register_module("qkv", nn::Linear(channels, 3 * channels));
+    out = register_module("out", nn::Linear(channels, channels));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
+    const int64_t b = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3), hd = c / heads;
+    const auto parts =
+        qkv(norm(x).flatten(2).transpose(1, 2)).view({b, hw, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+    const torch::Tensor scores =
+        torch::matmul(parts[0], parts[1].transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));
+    const torch::Tensor attended =
+        torch::matmul(torch::softmax(scores, -1), parts[2]).transpose(1, 2).reshape({b, hw, c});
+    return x + out(attended).transpose(1, 2).view(x.sizes());
+}
+
 ShapesUNetImpl::ShapesUNetImpl(const ShapesModelConfig& c) : config(c) {
     const int ch = c.unetChannels, ch2 = 2 * c.unetChannels, timeDim = 4 * c.unetChannels;
     time1 = register_module("time1", nn::Linear(kTimeFeatures, timeDim));
@@ -218,6 +239,13 @@ ShapesUNetImpl::ShapesUNetImpl(const ShapesModelConfig& c) : config(c) {
     up1 = register_module("up1", conv(ch2, ch, 3));
     res16b = register_module("res16b", TimeResBlock(2 * ch, ch, timeDim));
     att16b = register_module("att16b", CrossAttention(ch, c.textDim, c.attentionHeads));
+    if (c.unetLayout == 2) {
+        res16a2 = register_module("res16a2", TimeResBlock(ch, ch, timeDim));
+        res16b2 = register_module("res16b2", TimeResBlock(ch, ch, timeDim));
+        self8a = register_module("self8a", SelfAttention(ch2, c.attentionHeads));
+        selfMid = register_module("selfMid", SelfAttention(ch2, c.attentionHeads));
+        self8b = register_module("self8b", SelfAttention(ch2, c.attentionHeads));
+    }
     outNorm = register_module("outNorm", groupNorm(ch));
     output = register_module("output", conv(ch, c.latentChannels, 3));
     torch::NoGradGuard noGrad;
@@ -228,13 +256,29 @@ ShapesUNetImpl::ShapesUNetImpl(const ShapesModelConfig& c) : config(c) {
 torch::Tensor ShapesUNetImpl::forward(const torch::Tensor& z, const torch::Tensor& logSnr,
                                       const torch::Tensor& text, const torch::Tensor& textMask) {
     const torch::Tensor time = time2(torch::silu(time1(logSnrFeatures(logSnr.to(z.dtype())))));
-    const torch::Tensor s16 = att16a(res16a(input(z), time), text, textMask);
-    const torch::Tensor s8 = att8a(res8a(down1(s16), time), text, textMask);
-    torch::Tensor h = mid2(attMid(mid1(down2(s8), time), text, textMask), time);
+    const bool v2 = config.unetLayout == 2;
+    torch::Tensor h = res16a(input(z), time);
+    if (v2)
+        h = res16a2(h, time);
+    const torch::Tensor s16 = att16a(h, text, textMask);
+    h = res8a(down1(s16), time);
+    if (v2)
+        h = self8a(h);
+    const torch::Tensor s8 = att8a(h, text, textMask);
+    h = mid1(down2(s8), time);
+    if (v2)
+        h = selfMid(h);
+    h = mid2(attMid(h, text, textMask), time);
     h = up2(torch::upsample_nearest2d(h, {s8.size(2), s8.size(3)}));
-    h = att8b(res8b(torch::cat({h, s8}, 1), time), text, textMask);
+    h = res8b(torch::cat({h, s8}, 1), time);
+    if (v2)
+        h = self8b(h);
+    h = att8b(h, text, textMask);
     h = up1(torch::upsample_nearest2d(h, {s16.size(2), s16.size(3)}));
-    h = att16b(res16b(torch::cat({h, s16}, 1), time), text, textMask);
+    h = res16b(torch::cat({h, s16}, 1), time);
+    if (v2)
+        h = res16b2(h, time);
+    h = att16b(h, text, textMask);
     return output(torch::silu(outNorm(h)));
 }
 

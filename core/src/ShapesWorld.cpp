@@ -24,8 +24,8 @@ constexpr int kSubsamples = 4;  // per pixel side: 16 coverage levels
 constexpr int kPlacementTries = 500;
 
 // Geometry in units of the image side.
-constexpr double kSmallRadius = 0.11;
-constexpr double kLargeRadius = 0.19;
+constexpr double kSmallRadius = 0.14;
+constexpr double kLargeRadius = 0.21;
 constexpr double kBorder = 0.02;  // between an object's bounding disc and the image edge
 constexpr double kGap = 0.04;     // between two objects' bounding discs
 

@@ -21,6 +21,10 @@ struct ShapesModelConfig {
     int textHeads = 4;
     int unetChannels = 64;
     int attentionHeads = 4;
+    // 1: one residual block per level, cross-attention only (shapes-v1). 2: a second residual
+    // block at the latent resolution and self-attention at the two coarser levels, so distant
+    // objects can see each other (relations, which colour goes with which shape).
+    int unetLayout = 1;
     double logSnrLo = -7.0;  // trained range
     double logSnrHi = 9.0;
     double latentScale = 1.0;  // multiplies encoder output so latents have unit variance
@@ -88,6 +92,16 @@ struct CrossAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(CrossAttention);
 
+// Spatial self-attention over the positions of a feature map, with a residual connection.
+struct SelfAttentionImpl : torch::nn::Module {
+    SelfAttentionImpl(int channels, int heads);
+    torch::Tensor forward(const torch::Tensor& x);
+    int heads;
+    torch::nn::GroupNorm norm{nullptr};
+    torch::nn::Linear qkv{nullptr}, out{nullptr};
+};
+TORCH_MODULE(SelfAttention);
+
 struct ShapesUNetImpl : torch::nn::Module {
     explicit ShapesUNetImpl(const ShapesModelConfig& config);
     // z [B, C, h, w], logSnr [B], text [B, L, D], textMask [B, L] -> eps [B, C, h, w]
@@ -105,6 +119,9 @@ struct ShapesUNetImpl : torch::nn::Module {
         res16b{nullptr};
     CrossAttention att16a{nullptr}, att8a{nullptr}, attMid{nullptr}, att8b{nullptr},
         att16b{nullptr};
+    // Layout 2 only.
+    TimeResBlock res16a2{nullptr}, res16b2{nullptr};
+    SelfAttention self8a{nullptr}, selfMid{nullptr}, self8b{nullptr};
     torch::nn::GroupNorm outNorm{nullptr};
 };
 TORCH_MODULE(ShapesUNet);

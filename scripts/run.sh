@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up and builds InfoLens, then opens the desktop app on the default model (shapes-v1) with a
+# Sets up and builds InfoLens, then opens the desktop app on the default model (shapes-v2) with a
 # bundled sample image and its prompt; the maps start computing at once. Extra arguments go to
 # the app (see build/app/infolens --help), e.g. --image F --prompt "..." or --session F.
 # Without a display (a bare server), the app runs under Xvfb, converges, saves a screenshot to

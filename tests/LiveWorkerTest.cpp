@@ -67,7 +67,7 @@ TEST_CASE("the worker delivers progressive results that refine into the final ma
     Inbox inbox;
     LiveWorker worker("default", [&](auto r) { inbox.push(std::move(r)); });
     const ModelSummary model = worker.model();
-    REQUIRE(model.name == "shapes-v1");
+    REQUIRE(model.name == "shapes-v2");
     const std::string prompt = "an image of a purple triangle above a green diamond";
     LiveRequest r = request(prompt, sampleImage(model), 24);
     r.firstBatchDraws = 2;

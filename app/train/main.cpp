@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
               "shipped model.",
               {{"out", "DIR", "bundle directory to write", "shapes-bundle"},
                {"work", "DIR", "checkpoint directory (resumed from when present)", "shapes-work"},
-               {"name", "NAME", "bundle name", "shapes-v1"},
+               {"name", "NAME", "bundle name", "shapes-v2"},
                {"seed", "N", "seed", "0"},
                {"device", "DEV", "cpu or cuda", "cpu"},
                {"image-size", "S", "image side in pixels (multiple of 16)", "64"},

@@ -83,7 +83,7 @@ std::vector<std::string> defaultModelCandidates() {
 #endif
     const std::string exeDir = executableDirectory();
     if (!exeDir.empty())
-        candidates.push_back(exeDir + "/../share/infolens/models/shapes-v1");
+        candidates.push_back(exeDir + "/../share/infolens/models/shapes-v2");
 #ifdef INFOLENS_INSTALL_MODEL_DIR
     candidates.emplace_back(INFOLENS_INSTALL_MODEL_DIR);
 #endif
@@ -97,7 +97,7 @@ std::string defaultModelDirectory() {
             return dir;
         looked += "\n  " + dir;
     }
-    throw Error("the default model (shapes-v1) is not installed; looked in:" + looked);
+    throw Error("the default model (shapes-v2) is not installed; looked in:" + looked);
 }
 
 std::string defaultSampleDirectory() {

@@ -210,8 +210,9 @@ SelfAttentionImpl::SelfAttentionImpl(int channels, int h) : heads(h) {
 
 torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x) {
     const int64_t b = x.size(0), c = x.size(1), hw = x.size(2) * x.size(3), hd = c / heads;
-    const auto parts =
-        qkv(norm(x).flatten(2).transpose(1, 2)).view({b, hw, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+    const auto parts = qkv(norm(x).flatten(2).transpose(1, 2))
+                           .view({b, hw, 3, heads, hd})
+                           .permute({2, 0, 3, 1, 4});
     const torch::Tensor scores =
         torch::matmul(parts[0], parts[1].transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));
     const torch::Tensor attended =

@@ -199,6 +199,14 @@ TrainStatus trainShapesModel(const TrainConfig& config, const ExampleSource& sou
     nets.autoencoder->to(device);
     nets.textEncoder->to(device);
     nets.unet->to(device);
+    auto parameterCount = [](const torch::nn::Module& m) {
+        std::int64_t n = 0;
+        for (const torch::Tensor& p : m.parameters())
+            n += p.numel();
+        return std::to_string(n);
+    };
+    log("parameters: autoencoder " + parameterCount(*nets.autoencoder) + ", text encoder " +
+        parameterCount(*nets.textEncoder) + ", denoiser " + parameterCount(*nets.unet));
     TrainStatus status;
 
     auto examples = [&](const std::vector<std::int64_t>& indices) {

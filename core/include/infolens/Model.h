@@ -30,7 +30,7 @@ struct Model {
 };
 
 // The shipped default model: $INFOLENS_DEFAULT_MODEL, the source tree's resources (build tree),
-// <exe>/../share/infolens/models/shapes-v1, then the install prefix. Throws when none exists.
+// <exe>/../share/infolens/models/shapes-v2, then the install prefix. Throws when none exists.
 std::string defaultModelDirectory();
 std::vector<std::string> defaultModelCandidates();
 // The bundled sample images and prompts (resources/samples), resolved like the default model,

@@ -6,7 +6,7 @@
 #include "Args.h"
 #include "Commands.h"
 #include "Statistics.h"
-#include "infolens/GaussianCheck.h"
+#include "infolens/models/gaussian/GaussianCheck.h"
 
 namespace infolens::cli {
 

@@ -9,9 +9,10 @@
 #include "Commands.h"
 #include "Statistics.h"
 #include "infolens/Error.h"
-#include "infolens/ImageIO.h"
-#include "infolens/LiveWorker.h"
-#include "infolens/Model.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/live/LiveWorker.h"
+#include "infolens/model/Model.h"
+#include "infolens/models/BuiltinFamilies.h"
 
 namespace infolens::cli {
 
@@ -43,9 +44,6 @@ int benchLatencyCommand(int argc, char** argv) {
                {"json", "", "print JSON (the only output format)", ""}});
     if (!args.parse(argc, argv))
         return 0;
-    const std::string imagePath =
-        args.has("image") ? args.text("image")
-                          : (std::filesystem::path(defaultSampleDirectory()) / "0002.png").string();
     const int repeats = args.integer("repeats", 1, 1000);
 
     std::mutex mutex;
@@ -53,16 +51,22 @@ int benchLatencyCommand(int argc, char** argv) {
     std::shared_ptr<const LiveResult> latest;
     std::uint64_t firstSeen = 0;
     Clock::time_point firstAt;
-    LiveWorker worker(args.text("model"), [&](std::shared_ptr<const LiveResult> r) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (r->generation != firstSeen) {
-            firstSeen = r->generation;
-            firstAt = Clock::now();
-        }
-        latest = std::move(r);
-        changed.notify_all();
-    });
+    LiveWorker worker(builtinRegistry(), args.text("model"),
+                      [&](std::shared_ptr<const LiveResult> r) {
+                          std::lock_guard<std::mutex> lock(mutex);
+                          if (r->generation != firstSeen) {
+                              firstSeen = r->generation;
+                              firstAt = Clock::now();
+                          }
+                          latest = std::move(r);
+                          changed.notify_all();
+                      });
     const ModelSummary model = worker.model();
+    if (model.imageWidth <= 0 || model.imageHeight <= 0)
+        throw Error("the model '" + model.name + "' does not work on images");
+    const std::string imagePath = args.has("image") ? args.text("image") : model.sampleImage;
+    if (imagePath.empty())
+        throw Error("the model '" + model.name + "' has no sample image: give --image");
     auto image = std::make_shared<const Image>(
         fitImage(loadImage(imagePath), model.imageWidth, model.imageHeight));
 

@@ -8,8 +8,10 @@
 #include "Args.h"
 #include "Commands.h"
 #include "Statistics.h"
-#include "infolens/InfoEngine.h"
-#include "infolens/Model.h"
+#include "infolens/engine/InfoEngine.h"
+#include "infolens/model/Model.h"
+#include "infolens/model/ModelRegistry.h"
+#include "infolens/models/BuiltinFamilies.h"
 
 namespace infolens::cli {
 
@@ -34,7 +36,7 @@ int benchThroughputCommand(int argc, char** argv) {
                {"json", "", "print JSON (the only output format)", ""}});
     if (!args.parse(argc, argv))
         return 0;
-    const auto model = loadModel(args.text("model"));
+    const auto model = builtinRegistry().load(args.text("model"));
     const std::string prompt = args.text("prompt");
     const int repeats = args.integer("repeats", 1, 1000);
     InfoEngine engine(model->denoiser, model->textEncoder);

@@ -4,7 +4,7 @@
 
 #include "Args.h"
 #include "Commands.h"
-#include "infolens/GaussianCheck.h"
+#include "infolens/models/gaussian/GaussianCheck.h"
 
 namespace infolens::cli {
 

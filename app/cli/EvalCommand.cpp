@@ -3,8 +3,8 @@
 
 #include "Args.h"
 #include "Commands.h"
-#include "infolens/Model.h"
-#include "infolens/ShapesEval.h"
+#include "infolens/models/shapes/ShapesEval.h"
+#include "infolens/models/shapes/ShapesFamily.h"
 
 namespace infolens::cli {
 
@@ -40,9 +40,10 @@ int evalCommand(int argc, char** argv) {
     config.attentionPasses = args.integer("attention-passes", 1, 1024);
     config.sampler = samplerKindFromString(args.text("sampler"));
     config.seed = args.unsignedInteger("seed");
-    const auto model = loadModel(args.text("model"));
+    const ShapesModelHandle handle = openShapesModel(args.text("model"));
+    const auto& model = handle.model;
     const ShapesEvalResult result = evaluateShapesModel(
-        *model, config, [](const std::string& line) { std::cerr << line << std::endl; });
+        handle, config, [](const std::string& line) { std::cerr << line << std::endl; });
     nlohmann::json json = toJson(result, config);
     json["model"] = {{"name", model->name}, {"hash", model->hash}};
     std::cout << json.dump(2) << "\n";

@@ -7,17 +7,19 @@
 
 #include "Args.h"
 #include "Commands.h"
-#include "infolens/DdimSampler.h"
 #include "infolens/Error.h"
-#include "infolens/ImageTensor.h"
-#include "infolens/Model.h"
+#include "infolens/engine/DdimSampler.h"
+#include "infolens/model/ImageTensor.h"
+#include "infolens/model/Model.h"
+#include "infolens/model/ModelRegistry.h"
+#include "infolens/models/BuiltinFamilies.h"
 
 namespace infolens::cli {
 
 namespace {
 
 std::shared_ptr<Model> imageModel(const std::string& spec) {
-    std::shared_ptr<Model> model = loadModel(spec);
+    std::shared_ptr<Model> model = builtinRegistry().load(spec);
     if (!model->codec)
         throw Error("model '" + spec + "' does not make images (it is " + model->kind + ")");
     return model;

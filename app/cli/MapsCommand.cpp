@@ -9,16 +9,19 @@
 
 #include "Args.h"
 #include "Commands.h"
-#include "infolens/AtomicFile.h"
-#include "infolens/Colormap.h"
 #include "infolens/Error.h"
-#include "infolens/GaussianModel.h"
-#include "infolens/ImageIO.h"
-#include "infolens/ImageTensor.h"
-#include "infolens/InfoEngine.h"
-#include "infolens/Model.h"
-#include "infolens/Npy.h"
-#include "infolens/OverlayCompositor.h"
+#include "infolens/engine/InfoEngine.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/io/Npy.h"
+#include "infolens/model/ImageTensor.h"
+#include "infolens/model/Model.h"
+#include "infolens/model/ModelRegistry.h"
+#include "infolens/models/BuiltinFamilies.h"
+#include "infolens/models/gaussian/GaussianFamily.h"
+#include "infolens/models/gaussian/GaussianModel.h"
+#include "infolens/render/Colormap.h"
+#include "infolens/render/OverlayCompositor.h"
 
 namespace infolens::cli {
 
@@ -62,13 +65,13 @@ void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
 // Data tensor and a description of where it came from; baseImage is set for image models.
 torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed,
                        nlohmann::json& source, Image& baseImage) {
-    if (model.kind == "gaussian") {
-        const GaussianParams& params = model.gaussian->params();
+    if (const std::shared_ptr<GaussianDenoiser> gaussian = gaussianDenoiserOf(model)) {
+        const GaussianParams& params = gaussian->params();
         std::vector<double> x;
         if (image == "sample") {
             const GaussianSample sample = drawGaussianSample(params, seed);
             x = sample.x;
-            model.gaussian->setObservation(sample.y);
+            gaussian->setObservation(sample.y);
             source = {{"kind", "gaussian-sample"}, {"seed", seed}};
         } else {
             const NpyArray array = readNpyFloat32(image);
@@ -78,7 +81,7 @@ torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t see
                             std::to_string(params.dim()));
             }
             x.assign(array.values.begin(), array.values.end());
-            model.gaussian->setObservation(drawGaussianObservation(params, x, seed));
+            gaussian->setObservation(drawGaussianObservation(params, x, seed));
             source = {{"kind", "npy"}, {"path", image}};
         }
         return gaussianDataTensor(x);
@@ -147,7 +150,7 @@ int mapsCommand(int argc, char** argv) {
     const std::string outDir = args.text("out");
     const std::uint64_t seed = args.unsignedInteger("seed");
 
-    const std::shared_ptr<Model> model = loadModel(args.text("model"));
+    const std::shared_ptr<Model> model = builtinRegistry().load(args.text("model"));
     const Tokenization tokens = model->textEncoder->tokenize(prompt);
     const std::string problem = promptProblem(prompt, tokens, model->textEncoder->maxTokens());
     if (!problem.empty())
@@ -157,9 +160,9 @@ int mapsCommand(int argc, char** argv) {
     const torch::Tensor x = loadData(*model, args.text("image"), seed, source, baseImage);
 
     const bool placeholder = args.has("placeholder");
-    const InfoPlan plan = InfoPlan::wordsOf(
-        prompt, *model->textEncoder, placeholder ? OmissionMode::Placeholder : OmissionMode::Omit,
-        placeholder ? args.text("placeholder") : "_");
+    const InfoPlan plan = InfoPlan::wordsOf(prompt, *model->textEncoder,
+                                            placeholder ? WordMode::Placeholder : WordMode::Omit,
+                                            placeholder ? args.text("placeholder") : "_");
     EngineSettings settings;
     settings.samples = args.integer("samples", 1, 1 << 22);
     settings.seed = seed;
@@ -176,7 +179,7 @@ int mapsCommand(int argc, char** argv) {
     fs::create_directories(outDir);
     float hi = 0.0f;
     for (const PairResult& p : result.pairs) {
-        if (p.pair.kind == "cmi")
+        if (p.pair.kind == PairKind::Cmi)
             hi = std::max(hi, static_cast<float>(p.ioMap.max().item<double>() / kLn2));
     }
     nlohmann::json words = nlohmann::json::array();
@@ -186,7 +189,7 @@ int mapsCommand(int argc, char** argv) {
         nlohmann::json entry = {{"nats", p.io.value},          {"se_nats", p.io.se},
                                 {"bits", p.io.value / kLn2},   {"se_bits", p.io.se / kLn2},
                                 {"standard_nats", p.is.value}, {"standard_se_nats", p.is.se}};
-        if (p.pair.kind == "mi") {
+        if (p.pair.kind == PairKind::Mi) {
             mi = entry;
             continue;
         }

@@ -5,10 +5,10 @@
 
 #include "Args.h"
 #include "Commands.h"
-#include "infolens/AtomicFile.h"
 #include "infolens/Error.h"
-#include "infolens/ImageIO.h"
-#include "infolens/ShapesWorld.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/models/shapes/ShapesWorld.h"
 
 namespace infolens::cli {
 

@@ -13,6 +13,7 @@
 
 #include "infolens/Error.h"
 #include "infolens/ui/ImageView.h"
+#include "infolens/models/BuiltinFamilies.h"
 #include "infolens/ui/MainWindow.h"
 
 namespace {
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
     options.restoreLayout = !parser.isSet(fresh);
     std::unique_ptr<infolens::ui::MainWindow> window;
     try {
-        window = std::make_unique<infolens::ui::MainWindow>(options);
+        window = std::make_unique<infolens::ui::MainWindow>(infolens::builtinRegistry(), options);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "infolens: %s\n", e.what());
         if (!parser.isSet(screenshot))

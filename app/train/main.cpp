@@ -9,8 +9,8 @@
 
 #include "../cli/Args.h"
 #include "infolens/Error.h"
-#include "infolens/ShapesTrainer.h"
-#include "infolens/ShapesWorld.h"
+#include "infolens/models/shapes/ShapesTrainer.h"
+#include "infolens/models/shapes/ShapesWorld.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "infolens/ResultExport.h"
+#include "infolens/io/ResultExport.h"
 
 #include <filesystem>
 #include <sstream>
@@ -7,7 +7,7 @@
 
 #include "TestFiles.h"
 #include "infolens/Error.h"
-#include "infolens/Npy.h"
+#include "infolens/io/Npy.h"
 
 #include <catch2/catch.hpp>
 

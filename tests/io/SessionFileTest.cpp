@@ -1,10 +1,10 @@
-#include "infolens/SessionFile.h"
+#include "infolens/io/SessionFile.h"
 
 #include <filesystem>
 #include <string>
 
 #include "TestFiles.h"
-#include "infolens/AtomicFile.h"
+#include "infolens/io/AtomicFile.h"
 #include "infolens/Error.h"
 
 #include <catch2/catch.hpp>

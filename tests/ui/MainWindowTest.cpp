@@ -10,12 +10,14 @@
 #include <QUndoStack>
 #include <fstream>
 
-#include "infolens/Npy.h"
+#include "infolens/io/Npy.h"
+#include "infolens/models/BuiltinFamilies.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
 #include "infolens/ui/PromptEditor.h"
 #include "infolens/ui/WordPanel.h"
 
+using infolens::builtinRegistry;
 using infolens::ui::MainWindow;
 using infolens::ui::StartOptions;
 
@@ -53,7 +55,7 @@ class MainWindowTest : public QObject {
     void opensTheSampleAndMapsRefine() {
         StartOptions defaults;
         defaults.restoreLayout = false;
-        MainWindow w(defaults);
+        MainWindow w(builtinRegistry(), defaults);
         w.setInteractive(false);
         QSignalSpy shown(&w, &MainWindow::resultShown);
         const QString caption = sampleCaption();
@@ -71,7 +73,7 @@ class MainWindowTest : public QObject {
     }
 
     void editingThePromptRecomputesAndUndoRestores() {
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         w.setInteractive(false);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
         const QString edited = "a purple triangle above a green diamond";
@@ -88,7 +90,7 @@ class MainWindowTest : public QObject {
     }
 
     void wordModesFollowTheirWordsThroughEditsAndUndo() {
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         w.setInteractive(false);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
         auto* editor = w.findChild<infolens::ui::PromptEditor*>();
@@ -118,7 +120,7 @@ class MainWindowTest : public QObject {
 
     void exportsAndSessionsRoundTrip() {
         QTemporaryDir dir;
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         w.setInteractive(false);
         infolens::ui::DisplaySettings d = w.display();
         d.colormap = "magma";
@@ -146,7 +148,7 @@ class MainWindowTest : public QObject {
             QVERIFY2(QFile(dir.filePath(name)).size() > 100, name);
 
         QVERIFY(w.saveSession(dir.filePath("s.infolens")));
-        MainWindow reopened([&] {
+        MainWindow reopened(builtinRegistry(), [&] {
             StartOptions o = fresh();
             o.prompt.clear();  // everything comes from the session
             o.session = dir.filePath("s.infolens");
@@ -172,7 +174,7 @@ class MainWindowTest : public QObject {
 
     void badInputLeavesTheStateUntouched() {
         QTemporaryDir dir;
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         w.setInteractive(false);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
         const auto before = w.lastResult();
@@ -194,7 +196,7 @@ class MainWindowTest : public QObject {
     }
 
     void generateMakesANewImageAndHoverReadsTheMaps() {
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         w.setInteractive(false);
         w.resize(1100, 760);
         w.show();
@@ -223,11 +225,11 @@ class MainWindowTest : public QObject {
 
     void theCpuRendererTakesOverWithoutVulkanAndSaysSo() {
         {
-            MainWindow w(fresh());
+            MainWindow w(builtinRegistry(), fresh());
             QVERIFY2(w.imageView()->usingVulkan(), "lavapipe (mesa-vulkan-drivers) is expected");
         }
         qputenv("INFOLENS_RENDERER", "cpu");
-        MainWindow w(fresh());
+        MainWindow w(builtinRegistry(), fresh());
         qunsetenv("INFOLENS_RENDERER");
         w.setInteractive(false);
         QVERIFY(!w.imageView()->usingVulkan());
@@ -241,7 +243,7 @@ class MainWindowTest : public QObject {
 
     void closingDuringAComputationIsSafe() {
         for (int i = 0; i < 3; ++i) {
-            auto w = std::make_unique<MainWindow>(fresh());
+            auto w = std::make_unique<MainWindow>(builtinRegistry(), fresh());
             w->setInteractive(false);
             w->show();
             QTRY_VERIFY_WITH_TIMEOUT(w->lastResult() != nullptr, kTimeoutMs);

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TestFiles.h"
-#include "infolens/ImageIO.h"
+#include "infolens/io/ImageIO.h"
 
 #include <catch2/catch.hpp>
 

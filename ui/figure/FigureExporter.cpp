@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "infolens/Colormap.h"
+#include "infolens/render/Colormap.h"
 #include "infolens/Error.h"
 
 namespace infolens {

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "infolens/Error.h"
-#include "infolens/OverlayCompositor.h"
+#include "infolens/render/OverlayCompositor.h"
 #include "infolens/render/OverlayRenderer.h"
 #include "infolens/ui/MapScale.h"
 

@@ -32,12 +32,11 @@
 #include <filesystem>
 
 #include "FigureExporter.h"
-#include "infolens/Colormap.h"
+#include "infolens/render/Colormap.h"
 #include "infolens/Error.h"
-#include "infolens/Model.h"
-#include "infolens/ResultExport.h"
-#include "infolens/SessionFile.h"
-#include "infolens/Sha256.h"
+#include "infolens/io/ResultExport.h"
+#include "infolens/io/SessionFile.h"
+#include "infolens/io/Sha256.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MapScale.h"
 #include "infolens/ui/NoiseChart.h"
@@ -97,11 +96,12 @@ std::vector<WordMode> remapModes(const std::vector<std::string>& oldWords,
 
 }  // namespace
 
-MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
+MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& options,
+                       QWidget* parent)
     : QMainWindow(parent), m_modelSpec(options.model) {
     setWindowTitle("InfoLens");
     setAcceptDrops(true);
-    m_bridge = std::make_unique<WorkerBridge>(options.model);
+    m_bridge = std::make_unique<WorkerBridge>(registry, options.model);
     m_undo = new QUndoStack(this);
 
     auto* central = new QWidget(this);
@@ -224,17 +224,10 @@ MainWindow::MainWindow(const StartOptions& options, QWidget* parent)
     }
     QString image = options.image, prompt = options.prompt;
     if (image.isEmpty()) {
-        try {
-            const QString dir = q(defaultSampleDirectory());
-            image = dir + "/0002.png";
-            if (prompt.isEmpty()) {
-                QFile caption(dir + "/0002.txt");
-                if (caption.open(QIODevice::ReadOnly))
-                    prompt = QString::fromUtf8(caption.readAll()).trimmed();
-            }
-        } catch (const Error& e) {
-            showNotice(q(e.what()), true);
-        }
+        // The model's family names its sample; models without one open empty.
+        image = q(model.sampleImage);
+        if (prompt.isEmpty())
+            prompt = q(model.samplePrompt);
     }
     m_committedPrompt = prompt;
     m_editor->setPrompt(prompt);

@@ -8,7 +8,9 @@ namespace {
 constexpr int kDebounceMs = 200;
 }
 
-WorkerBridge::WorkerBridge(const QString& modelSpec, QObject* parent) : QObject(parent) {
+WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
+                           QObject* parent)
+    : QObject(parent) {
     qRegisterMetaType<std::shared_ptr<const LiveResult>>();
     qRegisterMetaType<std::shared_ptr<const GenerateResult>>();
     m_debounce.setSingleShot(true);
@@ -17,7 +19,7 @@ WorkerBridge::WorkerBridge(const QString& modelSpec, QObject* parent) : QObject(
     // Callbacks run on the worker thread; they only post to this object's thread. Posted events
     // die with the object, and the worker is joined in the destructor before that.
     m_worker = std::make_unique<LiveWorker>(
-        modelSpec.toStdString(),
+        registry, modelSpec.toStdString(),
         [this](std::shared_ptr<const LiveResult> r) {
             QMetaObject::invokeMethod(
                 this, [this, r = std::move(r)]() mutable { receive(std::move(r)); },

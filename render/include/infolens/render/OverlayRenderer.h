@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "infolens/OverlayCompositor.h"
+#include "infolens/render/OverlayCompositor.h"
 
 namespace infolens {
 

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "infolens/ImageIO.h"
-#include "infolens/LiveWorker.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/live/LiveWorker.h"
 #include "infolens/ui/DisplaySettings.h"
 
 namespace infolens {

@@ -6,8 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "infolens/ImageIO.h"
-#include "infolens/LiveWorker.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/live/LiveWorker.h"
 #include "infolens/ui/DisplaySettings.h"
 #include "infolens/ui/MetaTypes.h"
 
@@ -20,6 +20,10 @@ class QProgressBar;
 class QSlider;
 class QSpinBox;
 class QUndoStack;
+
+namespace infolens {
+class ModelRegistry;
+}
 
 namespace infolens::ui {
 
@@ -41,7 +45,9 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
     // Throws infolens::Error when the model cannot be loaded.
-    explicit MainWindow(const StartOptions& options, QWidget* parent = nullptr);
+    // The registry (the model families of this build) must outlive the window.
+    MainWindow(const ModelRegistry& registry, const StartOptions& options,
+               QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Scriptable entry points (menus call these; tests and --screenshot use them too). Each

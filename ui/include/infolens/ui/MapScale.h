@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 
 namespace infolens::ui {
 

@@ -3,7 +3,7 @@
 #include <QMetaType>
 #include <memory>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 
 // Results travel between threads and through signals as immutable shared objects. Declared in
 // one place, before any signal that carries them is seen by moc.

@@ -3,7 +3,7 @@
 #include <QWidget>
 #include <memory>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 
 namespace infolens::ui {
 

@@ -3,7 +3,7 @@
 #include <QWidget>
 #include <vector>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 
 class QLineEdit;
 class QLabel;

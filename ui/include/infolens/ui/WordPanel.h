@@ -4,7 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 
 class QLabel;
 class QTreeWidget;

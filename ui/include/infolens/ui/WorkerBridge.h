@@ -4,7 +4,7 @@
 #include <QTimer>
 #include <memory>
 
-#include "infolens/LiveWorker.h"
+#include "infolens/live/LiveWorker.h"
 #include "infolens/ui/MetaTypes.h"
 
 namespace infolens::ui {
@@ -15,7 +15,8 @@ namespace infolens::ui {
 class WorkerBridge : public QObject {
     Q_OBJECT
   public:
-    explicit WorkerBridge(const QString& modelSpec, QObject* parent = nullptr);
+    WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
+                 QObject* parent = nullptr);
     ~WorkerBridge() override;
 
     // Throws infolens::Error when the model failed to load.

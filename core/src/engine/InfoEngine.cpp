@@ -1,0 +1,303 @@
+#include "infolens/engine/InfoEngine.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <numeric>
+
+#include "infolens/Error.h"
+#include "infolens/engine/LogSnrProposal.h"
+#include "infolens/model/Denoiser.h"
+
+namespace infolens {
+
+namespace {
+
+constexpr std::uint64_t kLogSnrStream = 0x1065a5e1ULL;
+constexpr std::uint64_t kNoiseStream = 0xe95e7a11ULL;
+
+struct PairAccumulator {
+    torch::Tensor mapSum;            // [H, W] float64, sum over draws of w * f_o per pixel
+    torch::Tensor mapSqSum;          // [H, W]
+    torch::Tensor isMapSum;          // [H, W] when requested
+    std::vector<double> orthogonal;  // per draw, unweighted
+    std::vector<double> standard;
+};
+
+}  // namespace
+
+Estimate estimateFromDraws(const std::vector<double>& values, const std::vector<int>& replicaOf,
+                           int replicas, SamplerKind kind) {
+    Estimate estimate;
+    const auto n = static_cast<double>(values.size());
+    if (values.empty())
+        return estimate;
+    estimate.value = std::accumulate(values.begin(), values.end(), 0.0) / n;
+    if (kind == SamplerKind::Iid || replicas < 2) {
+        if (values.size() < 2)
+            return {estimate.value, std::numeric_limits<double>::infinity()};
+        double ss = 0.0;
+        for (const double v : values)
+            ss += (v - estimate.value) * (v - estimate.value);
+        estimate.se = std::sqrt(ss / (n - 1.0) / n);
+        return estimate;
+    }
+    std::vector<double> sums(static_cast<std::size_t>(replicas), 0.0);
+    std::vector<int> counts(static_cast<std::size_t>(replicas), 0);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        sums[replicaOf[i]] += values[i];
+        ++counts[replicaOf[i]];
+    }
+    std::vector<double> means;
+    for (int r = 0; r < replicas; ++r) {
+        if (counts[r] > 0)
+            means.push_back(sums[r] / counts[r]);
+    }
+    if (means.size() < 2)
+        return {estimate.value, std::numeric_limits<double>::infinity()};
+    const double m = std::accumulate(means.begin(), means.end(), 0.0) / means.size();
+    double ss = 0.0;
+    for (const double v : means)
+        ss += (v - m) * (v - m);
+    const auto k = static_cast<double>(means.size());
+    estimate.se = std::sqrt(ss / (k - 1.0) / k);
+    return estimate;
+}
+
+InfoEngine::InfoEngine(std::shared_ptr<Denoiser> denoiser, std::shared_ptr<TextEncoder> encoder)
+    : m_denoiser(std::move(denoiser)), m_encoder(std::move(encoder)) {
+    if (!m_denoiser || !m_encoder)
+        throw Error("the engine needs a denoiser and a text encoder");
+}
+
+const TextEncoding& InfoEngine::encoding(const std::string& prompt) {
+    auto found = m_textCache.find(prompt);
+    if (found != m_textCache.end())
+        return found->second;
+    TextEncoding encoding = m_encoder->encode(prompt);
+    return m_textCache.emplace(prompt, std::move(encoding)).first->second;
+}
+
+Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
+                         const EngineSettings& settings, const ProgressCallback& progress,
+                         const CancelToken* cancel) {
+    if (settings.samples < 1)
+        throw Error("samples must be at least 1");
+    if (settings.maxBatch < 1)
+        throw Error("max batch must be at least 1");
+    if (settings.drawAlignment < 1)
+        throw Error("draw alignment must be at least 1");
+    if (plan.pairs().empty())
+        throw Error("the plan has nothing to compute");
+    // A live session encodes every edit's variants; bound the cache. Cleared only here, before
+    // this run takes references into it.
+    constexpr std::size_t kMaxCachedPrompts = 4096;
+    if (m_textCache.size() > kMaxCachedPrompts)
+        m_textCache.clear();
+    const std::vector<int64_t> shape = m_denoiser->dataShape();
+    if (xIn.sizes() != torch::IntArrayRef(shape)) {
+        throw Error("the image data has shape " + c10::str(xIn.sizes()) +
+                    " but the model expects " + c10::str(torch::IntArrayRef(shape)));
+    }
+    torch::InferenceMode inferenceGuard;
+    const torch::ScalarType dtype = m_denoiser->dtype();
+    const torch::Tensor x = xIn.to(dtype).contiguous();
+    const int64_t channels = shape[0], height = shape[1], width = shape[2];
+    const int64_t elements = channels * height * width;
+
+    const LogSnrRange range = m_denoiser->trainedLogSnrRange();
+    const LogSnrProposal proposal = LogSnrProposal::fitToRange(range.lo, range.hi, settings.clip);
+    const int replicas = std::max(1, std::min(settings.replicas, settings.samples));
+    const LogSnrSampler sampler(settings.sampler, mixSeed(settings.seed, kLogSnrStream), replicas);
+
+    // Encode every condition once (cached across runs) and pad to a common token length.
+    const std::vector<std::string>& conditions = plan.conditions();
+    const auto numConditions = static_cast<int64_t>(conditions.size());
+    std::vector<const TextEncoding*> encodings;
+    int64_t maxLength = 1, depth = 1;
+    for (const std::string& prompt : conditions) {
+        encodings.push_back(&encoding(prompt));
+        maxLength = std::max(maxLength, encodings.back()->cond.size(0));
+        depth = encodings.back()->cond.size(1);
+    }
+    torch::Tensor condAll = torch::zeros({numConditions, maxLength, depth}, torch::kFloat32);
+    torch::Tensor maskAll = torch::zeros({numConditions, maxLength}, torch::kFloat32);
+    for (int64_t c = 0; c < numConditions; ++c) {
+        const int64_t length = encodings[c]->cond.size(0);
+        condAll[c].narrow(0, 0, length).copy_(encodings[c]->cond);
+        maskAll[c].narrow(0, 0, length).copy_(encodings[c]->mask);
+    }
+    condAll = condAll.to(encodings.front()->cond.dtype());
+
+    const std::vector<InfoPair>& pairs = plan.pairs();
+    std::vector<PairAccumulator> acc(pairs.size());
+    const auto mapOptions = torch::TensorOptions().dtype(torch::kFloat64);
+    for (PairAccumulator& a : acc) {
+        a.mapSum = torch::zeros({height, width}, mapOptions);
+        a.mapSqSum = torch::zeros({height, width}, mapOptions);
+        if (settings.standardMaps)
+            a.isMapSum = torch::zeros({height, width}, mapOptions);
+        a.orthogonal.reserve(settings.samples);
+        a.standard.reserve(settings.samples);
+    }
+    std::vector<double> logSnrs, weights;
+    std::vector<int> replicaOf;
+
+    Snapshot state;
+    state.drawsTotal = settings.samples;
+    state.conditions = conditions;
+
+    auto publish = [&](bool final) {
+        Snapshot snap;
+        snap.drawsDone = state.drawsDone;
+        snap.drawsTotal = state.drawsTotal;
+        snap.evaluations = state.evaluations;
+        snap.batches = state.batches;
+        snap.cancelled = state.cancelled;
+        snap.finished = final && !state.cancelled;
+        snap.conditions = conditions;
+        const double n = static_cast<double>(state.drawsDone);
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            PairResult result;
+            result.pair = pairs[p];
+            std::vector<double> weighted(acc[p].orthogonal.size()),
+                weightedStd(acc[p].standard.size());
+            for (std::size_t i = 0; i < weighted.size(); ++i) {
+                weighted[i] = weights[i] * acc[p].orthogonal[i];
+                weightedStd[i] = weights[i] * acc[p].standard[i];
+            }
+            result.io = estimateFromDraws(weighted, replicaOf, replicas, settings.sampler);
+            result.is = estimateFromDraws(weightedStd, replicaOf, replicas, settings.sampler);
+            if (n > 0) {
+                result.ioMap = acc[p].mapSum / n;
+                const torch::Tensor var =
+                    (acc[p].mapSqSum - n * result.ioMap.square()).clamp_min(0.0) /
+                    std::max(1.0, n - 1.0);
+                result.ioMapSe = (var / n).sqrt();
+                if (settings.standardMaps)
+                    result.isMap = acc[p].isMapSum / n;
+            } else {
+                result.ioMap = torch::zeros({height, width}, mapOptions);
+                result.ioMapSe = torch::zeros({height, width}, mapOptions);
+            }
+            if (settings.keepIntegrand) {
+                result.integrand.resize(weighted.size());
+                for (std::size_t i = 0; i < weighted.size(); ++i) {
+                    result.integrand[i] = {logSnrs[i], weights[i], acc[p].orthogonal[i],
+                                           acc[p].standard[i]};
+                }
+            }
+            snap.pairs.push_back(std::move(result));
+        }
+        return snap;
+    };
+
+    // The denoiser may take fewer rows per call than asked (a large UNet on a CPU).
+    const int64_t maxRows = std::max<int64_t>(
+        1, std::min<int64_t>(settings.maxBatch, m_denoiser->preferredBatchRows()));
+    const int64_t drawsPerBatch = std::max<int64_t>(1, maxRows / numConditions);
+    std::vector<double> noise;
+    while (state.drawsDone < settings.samples) {
+        if (cancel && cancel->cancelled()) {
+            state.cancelled = true;
+            break;
+        }
+        const int64_t wanted = state.batches == 0 && settings.firstBatchDraws > 0
+                                   ? std::min<int64_t>(settings.firstBatchDraws, drawsPerBatch)
+                                   : drawsPerBatch;
+        int64_t end = state.drawsDone + wanted;
+        if (state.batches > 0 && settings.drawAlignment > 1) {
+            // Later batches end on a multiple of the alignment, so that every snapshot after the
+            // first has equal draws per replica.
+            const int64_t align = settings.drawAlignment;
+            end = (end + align - 1) / align * align;
+        }
+        const int64_t nb =
+            std::min<int64_t>(end - state.drawsDone, settings.samples - state.drawsDone);
+        noise.assign(static_cast<std::size_t>(nb * elements), 0.0);
+        std::vector<double> batchLogSnr(nb), batchWeight(nb);
+        std::vector<int> batchReplica(nb);
+        for (int64_t i = 0; i < nb; ++i) {
+            const int64_t draw = settings.firstDraw + state.drawsDone + i;
+            batchLogSnr[i] = proposal.logSnrFromUnit(sampler.unit(draw));
+            batchWeight[i] = proposal.weight(batchLogSnr[i]);
+            batchReplica[i] = sampler.replicaOf(draw);
+            fillStandardNormals(
+                mixSeed(settings.seed ^ kNoiseStream, static_cast<std::uint64_t>(draw)),
+                noise.data() + i * elements, elements);
+        }
+        const torch::Tensor a = torch::from_blob(batchLogSnr.data(), {nb}, torch::kFloat64).clone();
+        const torch::Tensor w = torch::from_blob(batchWeight.data(), {nb}, torch::kFloat64).clone();
+        const torch::Tensor eps =
+            torch::from_blob(noise.data(), {nb, channels, height, width}, torch::kFloat64)
+                .to(dtype);
+        const torch::Tensor alpha = torch::sigmoid(a).sqrt().to(dtype).view({nb, 1, 1, 1});
+        const torch::Tensor sigma = torch::sigmoid(-a).sqrt().to(dtype).view({nb, 1, 1, 1});
+        const torch::Tensor z = alpha * x.unsqueeze(0) + sigma * eps;
+
+        // Common random numbers: every condition sees the same z; rows are draw-major.
+        const int64_t rows = nb * numConditions;
+        const torch::Tensor zRows = z.repeat_interleave(numConditions, 0);
+        const torch::Tensor aRows = a.to(torch::kFloat32).repeat_interleave(numConditions, 0);
+        const torch::Tensor condRows = condAll.repeat({nb, 1, 1});
+        const torch::Tensor maskRows = maskAll.repeat({nb, 1});
+        std::vector<torch::Tensor> parts;
+        bool interrupted = false;
+        for (int64_t r0 = 0; r0 < rows; r0 += maxRows) {
+            // A batch of many sub-calls (a large model) stops between them; the partial batch is
+            // dropped so that every reported draw is complete.
+            if (r0 > 0 && cancel && cancel->cancelled()) {
+                interrupted = true;
+                break;
+            }
+            const int64_t len = std::min<int64_t>(maxRows, rows - r0);
+            const torch::Tensor zPart = zRows.narrow(0, r0, len);
+            const torch::Tensor aPart = aRows.narrow(0, r0, len);
+            const torch::Tensor raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
+                                                          maskRows.narrow(0, r0, len));
+            parts.push_back(
+                epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
+        }
+        if (interrupted) {
+            state.cancelled = true;
+            break;
+        }
+        logSnrs.insert(logSnrs.end(), batchLogSnr.begin(), batchLogSnr.end());
+        weights.insert(weights.end(), batchWeight.begin(), batchWeight.end());
+        replicaOf.insert(replicaOf.end(), batchReplica.begin(), batchReplica.end());
+        const torch::Tensor predicted = (parts.size() == 1 ? parts.front() : torch::cat(parts, 0))
+                                            .view({nb, numConditions, channels, height, width});
+
+        const torch::Tensor wView = w.view({nb, 1, 1});
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            const torch::Tensor e1 = predicted.select(1, pairs[p].c1);
+            const torch::Tensor e2 = predicted.select(1, pairs[p].c2);
+            const torch::Tensor fo =
+                0.5 * (e1 - e2).square().sum(1).to(torch::kFloat64);  // [nb, H, W]
+            const torch::Tensor fs =
+                0.5 * ((eps - e2).square() - (eps - e1).square()).sum(1).to(torch::kFloat64);
+            const torch::Tensor weighted = fo * wView;
+            acc[p].mapSum += weighted.sum(0);
+            acc[p].mapSqSum += weighted.square().sum(0);
+            if (settings.standardMaps)
+                acc[p].isMapSum += (fs * wView).sum(0);
+            const torch::Tensor foTotal = fo.sum({1, 2}).contiguous();
+            const torch::Tensor fsTotal = fs.sum({1, 2}).contiguous();
+            acc[p].orthogonal.insert(acc[p].orthogonal.end(), foTotal.data_ptr<double>(),
+                                     foTotal.data_ptr<double>() + nb);
+            acc[p].standard.insert(acc[p].standard.end(), fsTotal.data_ptr<double>(),
+                                   fsTotal.data_ptr<double>() + nb);
+        }
+        state.drawsDone += static_cast<int>(nb);
+        state.evaluations += rows;
+        ++state.batches;
+        if (progress && state.drawsDone < settings.samples)
+            progress(publish(false));
+    }
+    Snapshot final = publish(true);
+    if (progress)
+        progress(final);
+    return final;
+}
+
+}  // namespace infolens

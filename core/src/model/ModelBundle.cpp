@@ -1,0 +1,223 @@
+#include "infolens/model/ModelBundle.h"
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/io/Sha256.h"
+
+namespace infolens {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "infolens-bundle";
+constexpr int kVersion = 1;
+
+[[noreturn]] void fail(const std::string& directory, const std::string& what) {
+    throw ModelError("model bundle '" + directory + "': " + what);
+}
+
+template <typename T>
+T field(const json& object, const char* key, const std::string& where, const std::string& dir) {
+    if (!object.contains(key))
+        fail(dir, "manifest.json lacks '" + where + key + "'");
+    try {
+        return object.at(key).get<T>();
+    } catch (const json::exception&) {
+        fail(dir, "manifest.json field '" + where + key + "' has the wrong type");
+    }
+}
+
+// A relative path that stays inside the bundle: no absolute paths, no "..".
+bool isSafeRelative(const std::string& path) {
+    const fs::path p(path);
+    if (path.empty() || p.is_absolute())
+        return false;
+    for (const auto& part : p) {
+        if (part == "..")
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string BundleManifest::filePath(const std::string& role) const {
+    const auto found = files.find(role);
+    if (found == files.end())
+        fail(directory, "manifest lists no '" + role + "' file");
+    return (fs::path(directory) / found->second.path).string();
+}
+
+LogSnrRange discreteScheduleRange(const std::string& betaSchedule, double betaStart, double betaEnd,
+                                  int timesteps) {
+    if (timesteps < 2)
+        throw Error("a discrete schedule needs at least 2 timesteps");
+    double abar = 1.0;
+    LogSnrRange range{std::numeric_limits<double>::infinity(),
+                      -std::numeric_limits<double>::infinity()};
+    for (int t = 0; t < timesteps; ++t) {
+        const double f = static_cast<double>(t) / (timesteps - 1);
+        double beta = 0.0;
+        if (betaSchedule == "linear") {
+            beta = betaStart + f * (betaEnd - betaStart);
+        } else if (betaSchedule == "scaled_linear") {
+            const double r = std::sqrt(betaStart) + f * (std::sqrt(betaEnd) - std::sqrt(betaStart));
+            beta = r * r;
+        } else {
+            throw Error("unknown beta schedule '" + betaSchedule +
+                        "' (expected linear or scaled_linear)");
+        }
+        abar *= 1.0 - beta;
+        const double logSnr = std::log(abar) - std::log1p(-abar);
+        range.lo = std::min(range.lo, logSnr);
+        range.hi = std::max(range.hi, logSnr);
+    }
+    return range;
+}
+
+BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
+    const fs::path dir(directory);
+    if (!fs::is_directory(dir))
+        fail(directory, "not a directory");
+    const fs::path manifestPath = dir / "manifest.json";
+    if (!fs::exists(manifestPath))
+        fail(directory, "manifest.json is missing");
+    const std::vector<unsigned char> bytes = readFileBytes(manifestPath.string());
+    const std::string text(bytes.begin(), bytes.end());
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::exception& e) {
+        fail(directory, std::string("manifest.json is not valid JSON (") + e.what() + ")");
+    }
+    if (!root.is_object())
+        fail(directory, "manifest.json is not a JSON object");
+
+    BundleManifest m;
+    m.directory = dir.string();
+    m.manifestSha256 = sha256Hex(text);
+    m.format = field<std::string>(root, "format", "", directory);
+    if (m.format != kFormat)
+        fail(directory, "format is '" + m.format + "', expected '" + kFormat + "'");
+    m.version = field<int>(root, "version", "", directory);
+    if (m.version != kVersion) {
+        fail(directory, "manifest version " + std::to_string(m.version) +
+                            " is not supported (this build reads " + std::to_string(kVersion) +
+                            ")");
+    }
+    m.kind = field<std::string>(root, "kind", "", directory);
+    m.name = field<std::string>(root, "name", "", directory);
+
+    const json image = field<json>(root, "image", "", directory);
+    m.imageWidth = field<int>(image, "width", "image.", directory);
+    m.imageHeight = field<int>(image, "height", "image.", directory);
+    m.imageChannels = field<int>(image, "channels", "image.", directory);
+    constexpr int kMaxImageSide = 16384;
+    if (m.imageWidth < 1 || m.imageWidth > kMaxImageSide || m.imageHeight < 1 ||
+        m.imageHeight > kMaxImageSide) {
+        fail(directory, "image.width and image.height must be 1.." + std::to_string(kMaxImageSide) +
+                            " (got " + std::to_string(m.imageWidth) + "x" +
+                            std::to_string(m.imageHeight) + ")");
+    }
+    if (m.imageChannels != 1 && m.imageChannels != 3 && m.imageChannels != 4)
+        fail(directory, "image.channels must be 1, 3 or 4");
+    m.dataShape = field<std::vector<int64_t>>(root, "data_shape", "", directory);
+    if (m.dataShape.size() != 3)
+        fail(directory, "data_shape must be [C, H, W]");
+    for (const int64_t d : m.dataShape) {
+        if (d < 1 || d > 1 << 16)
+            fail(directory, "data_shape has an impossible size");
+    }
+
+    const json schedule = field<json>(root, "schedule", "", directory);
+    m.scheduleType = field<std::string>(schedule, "type", "schedule.", directory);
+    if (m.scheduleType == "continuous") {
+        m.logSnrRange.lo = field<double>(schedule, "logsnr_min", "schedule.", directory);
+        m.logSnrRange.hi = field<double>(schedule, "logsnr_max", "schedule.", directory);
+        constexpr double kMaxAbsLogSnr = 100.0;
+        if (!(std::abs(m.logSnrRange.lo) <= kMaxAbsLogSnr &&
+              std::abs(m.logSnrRange.hi) <= kMaxAbsLogSnr))
+            fail(directory, "schedule log-SNR bounds must lie within [-100, 100]");
+    } else if (m.scheduleType == "discrete") {
+        const auto betas = field<std::string>(schedule, "beta_schedule", "schedule.", directory);
+        const auto betaStart = field<double>(schedule, "beta_start", "schedule.", directory);
+        const auto betaEnd = field<double>(schedule, "beta_end", "schedule.", directory);
+        const auto timesteps = field<int>(schedule, "timesteps", "schedule.", directory);
+        try {
+            m.logSnrRange = discreteScheduleRange(betas, betaStart, betaEnd, timesteps);
+        } catch (const Error& e) {
+            fail(directory, e.what());
+        }
+    } else {
+        fail(directory, "schedule.type '" + m.scheduleType + "' is not continuous or discrete");
+    }
+    if (!(m.logSnrRange.hi > m.logSnrRange.lo))
+        fail(directory, "the schedule's log-SNR range is empty");
+    const auto prediction = field<std::string>(root, "prediction", "", directory);
+    try {
+        m.prediction = predictionTypeFromString(prediction);
+    } catch (const Error& e) {
+        fail(directory, e.what());
+    }
+
+    const json files = field<json>(root, "files", "", directory);
+    if (!files.is_object() || files.empty())
+        fail(directory, "files must be a non-empty object");
+    for (const auto& [role, entry] : files.items()) {
+        BundleFile file;
+        file.path = field<std::string>(entry, "path", "files." + role + ".", directory);
+        file.sha256 = field<std::string>(entry, "sha256", "files." + role + ".", directory);
+        if (!isSafeRelative(file.path))
+            fail(directory, "file '" + file.path + "' escapes the bundle directory");
+        const fs::path full = dir / file.path;
+        if (!fs::is_regular_file(full))
+            fail(directory, "file '" + file.path + "' (" + role + ") is missing");
+        if (verifyHashes) {
+            const std::string actual = sha256FileHex(full.string());
+            if (actual != file.sha256) {
+                fail(directory, "file '" + file.path +
+                                    "' does not match its SHA-256 in manifest.json (expected " +
+                                    file.sha256.substr(0, 12) + "..., found " +
+                                    actual.substr(0, 12) +
+                                    "...): it is corrupt, truncated or was modified");
+            }
+        }
+        m.files.emplace(role, std::move(file));
+    }
+    return m;
+}
+
+void writeBundleManifest(BundleManifest& m) {
+    json files = json::object();
+    for (auto& [role, file] : m.files) {
+        file.sha256 = sha256FileHex((fs::path(m.directory) / file.path).string());
+        files[role] = {{"path", file.path}, {"sha256", file.sha256}};
+    }
+    json schedule = {
+        {"type", "continuous"}, {"logsnr_min", m.logSnrRange.lo}, {"logsnr_max", m.logSnrRange.hi}};
+    json root = {
+        {"format", kFormat},
+        {"version", kVersion},
+        {"kind", m.kind},
+        {"name", m.name},
+        {"image",
+         {{"width", m.imageWidth}, {"height", m.imageHeight}, {"channels", m.imageChannels}}},
+        {"data_shape", m.dataShape},
+        {"schedule", schedule},
+        {"prediction", toString(m.prediction)},
+        {"files", files}};
+    const std::string text = root.dump(2) + "\n";
+    writeFileAtomically((fs::path(m.directory) / "manifest.json").string(), text);
+    m.format = kFormat;
+    m.version = kVersion;
+    m.scheduleType = "continuous";
+    m.manifestSha256 = sha256Hex(text);
+}
+
+}  // namespace infolens

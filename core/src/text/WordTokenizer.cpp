@@ -1,0 +1,89 @@
+#include "infolens/text/WordTokenizer.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
+
+namespace infolens {
+
+namespace {
+
+std::string lowerAscii(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
+        return c < 0x80 ? static_cast<char>(std::tolower(c)) : static_cast<char>(c);
+    });
+    return text;
+}
+
+}  // namespace
+
+WordTokenizer::WordTokenizer(const std::vector<std::string>& words) {
+    for (const std::string& word : words) {
+        const std::string key = lowerAscii(word);
+        if (key.empty() || m_index.count(key))
+            continue;
+        m_index.emplace(key, kFirstWord + static_cast<int>(m_words.size()));
+        m_words.push_back(key);
+    }
+}
+
+WordTokenizer WordTokenizer::fromFile(const std::string& path) {
+    std::ifstream in(path);
+    if (!in)
+        throw Error("cannot open vocabulary '" + path + "'");
+    std::vector<std::string> words;
+    std::string line;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (!line.empty())
+            words.push_back(line);
+    }
+    if (words.empty())
+        throw Error("vocabulary '" + path + "' is empty");
+    return WordTokenizer(words);
+}
+
+void WordTokenizer::save(const std::string& path) const {
+    std::string text;
+    for (const std::string& word : m_words)
+        text += word + "\n";
+    writeFileAtomically(path, text);
+}
+
+Tokenization WordTokenizer::tokenize(const std::string& prompt) const {
+    Tokenization result;
+    for (const Span& span : segmentPrompt(prompt)) {
+        Token token;
+        token.text = prompt.substr(span.begin, span.end - span.begin);
+        token.begin = span.begin;
+        token.end = span.end;
+        const auto found = m_index.find(lowerAscii(token.text));
+        token.id = found == m_index.end() ? kUnk : found->second;
+        token.unknown = found == m_index.end();
+        if (span.isWord) {
+            token.word = static_cast<int>(result.words.size());
+            Word word;
+            word.text = token.text;
+            word.span = span;
+            word.tokens = {static_cast<int>(result.tokens.size())};
+            word.unknown = token.unknown;
+            result.words.push_back(word);
+        } else {
+            result.punctuation.push_back(span);
+        }
+        result.tokens.push_back(token);
+    }
+    return result;
+}
+
+std::vector<int> WordTokenizer::ids(const Tokenization& tokens) const {
+    std::vector<int> out = {kBos};
+    for (const Token& token : tokens.tokens)
+        out.push_back(token.id);
+    return out;
+}
+
+}  // namespace infolens

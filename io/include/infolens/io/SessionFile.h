@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "infolens/live/LiveResult.h"
+
+// Session files (.infolens, JSON): everything needed to reopen the app where the user left it.
+// Results are not stored; reopening recomputes them, which is deterministic for a given seed.
+//
+// Image paths: in memory, SessionState::imagePath is absolute or relative to the process's working
+// directory. saveSession stores it relative to the session file's directory when the image lies in
+// that directory or below it, and absolute otherwise, so a folder holding a session and its image
+// can be moved or shared as a whole. loadSession resolves a relative stored path against the
+// session file's directory and returns an absolute path. sessionToJson and sessionFromJson copy the
+// path unchanged; only the file functions rewrite it.
+//
+// The loader does not open the image: the app compares sha256FileHex(imagePath) with imageSha256
+// to tell the user when the image is missing or has changed since the session was saved.
+namespace infolens {
+
+inline constexpr const char* kSessionFormat = "infolens-session";
+inline constexpr int kSessionVersion = 1;
+
+struct SessionState {
+    int version = kSessionVersion;
+    std::string modelSpec;  // as given to LiveWorker (a directory or a built-in name)
+    std::string modelName;
+    std::string modelHash;
+    std::string imagePath;    // empty when no image is open
+    std::string imageSha256;  // lower-case hex of the file's bytes; empty when no image
+    int imageWidth = 0;       // the model's input size the image was fitted to
+    int imageHeight = 0;
+    std::string prompt;
+    std::vector<WordMode> modes;  // per word of the prompt
+    std::string placeholder = "_";
+    std::uint64_t seed = 0;
+    int sampleCap = 128;
+    double targetRelativeSe = 0.05;
+    bool iidSampler = false;
+    std::string colormap = "viridis";
+    double opacity = 0.6;
+    bool sharedScale = true;
+    bool maskBelowThreshold = false;
+    bool contour = false;
+    bool fadeLowValues = true;
+    double thresholdFraction = 0.5;  // of the colour scale's maximum
+    int selectedWord = -1;           // -1: the whole prompt's MI map
+    std::string savedBy;             // e.g. "InfoLens 0.1.0"
+    std::string savedAt;             // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
+};
+
+// Every field is required in version 1; fields this version does not know are ignored. A missing
+// or wrong-typed field, an out-of-range value, a "format" other than kSessionFormat or a version
+// other than kSessionVersion throws infolens::Error naming nameForErrors and the field.
+nlohmann::json sessionToJson(const SessionState& state);
+SessionState sessionFromJson(const nlohmann::json& json, const std::string& nameForErrors);
+
+// Pretty-printed JSON, written atomically (a failure leaves any previous file untouched).
+void saveSession(const std::string& path, const SessionState& state);
+// Throws infolens::Error for a missing or unreadable file, invalid JSON (with the parser's
+// message), or any problem sessionFromJson reports.
+SessionState loadSession(const std::string& path);
+
+// The current time as ISO 8601 UTC with seconds, for SessionState::savedAt.
+std::string utcTimestampNow();
+
+}  // namespace infolens

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "infolens/text/WordSpans.h"
+
+// What the live worker reports: plain values with no LibTorch and no Qt, so that sessions and
+// exports (io/) and the UI can hold them without including the worker.
+namespace infolens {
+
+// One draw of the i_o integrand: information density over log-SNR, in bits per unit log-SNR
+// (the area under it is the word's i_o), before importance weighting.
+struct IntegrandPoint {
+    float logSnr = 0.0f;
+    float bitsPerLogSnr = 0.0f;
+};
+
+struct WordResult {
+    std::string text;  // the word, or the whole prompt for the MI row
+    Span span;
+    bool unknown = false;
+    WordMode mode = WordMode::Omit;
+    double bits = 0.0;  // i_o
+    double seBits = 0.0;
+    double standardBits = 0.0;  // i_s
+    double standardSeBits = 0.0;
+    std::vector<float> map;    // bits per image pixel, mapWidth x mapHeight; sums to bits/cell
+    std::vector<float> mapSe;  // per-pixel standard error, same units
+    std::vector<IntegrandPoint> integrand;
+};
+
+struct LiveResult {
+    std::uint64_t generation = 0;
+    std::string prompt;
+    // The request's settings, so exports describe the numbers they hold.
+    std::uint64_t seed = 0;
+    bool iidSampler = false;
+    double targetRelativeSe = 0.0;
+    std::string placeholder;
+    int replicas = 0;
+    int drawsDone = 0;
+    int sampleCap = 0;
+    std::int64_t evaluations = 0;
+    double elapsedMs = 0.0;
+    double evaluationsPerSecond = 0.0;
+    bool finished = false;   // converged or reached the cap
+    bool converged = false;  // every SE within the target
+    std::string error;       // non-empty when the request failed (nothing else is valid)
+    int mapWidth = 0;
+    int mapHeight = 0;
+    double imagePixelsPerCell = 1.0;  // image pixels covered by one map cell
+    WordResult mi;                    // the whole prompt against ""
+    std::vector<WordResult> words;    // one per word of the prompt, in order
+};
+
+}  // namespace infolens

@@ -1,0 +1,431 @@
+#include "infolens/live/LiveWorker.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "LiveConversion.h"
+#include "infolens/Error.h"
+#include "infolens/engine/DdimSampler.h"
+#include "infolens/engine/InfoEngine.h"
+#include "infolens/model/ImageTensor.h"
+#include "infolens/model/Model.h"
+#include "infolens/model/ModelRegistry.h"
+
+namespace infolens {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+constexpr double kLn2 = 0.69314718055994530942;
+
+// Runs a user callback; an exception from it must not end the worker thread.
+template <typename Callback, typename Value>
+void invokeSafely(const Callback& callback, Value&& value, const char* what) {
+    if (!callback)
+        return;
+    try {
+        callback(std::forward<Value>(value));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "infolens: the %s callback threw: %s\n", what, e.what());
+    } catch (...) {
+        std::fprintf(stderr, "infolens: the %s callback threw\n", what);
+    }
+}
+
+}  // namespace
+
+struct LiveWorker::Impl {
+    struct InfoJob {
+        std::uint64_t generation;
+        LiveRequest request;
+    };
+    struct GenerateJob {
+        std::uint64_t generation;
+        std::string prompt;
+        std::uint64_t seed;
+        int steps;
+    };
+
+    const ModelRegistry* registry = nullptr;
+    std::string spec;
+    ResultCallback onResult;
+    GenerateCallback onGenerated;
+    ModelCallback onModel;
+    int throttleMs;
+
+    std::promise<void> loadedPromise;
+    std::shared_future<void> loaded = loadedPromise.get_future().share();
+    // Written by the worker before `loadState` leaves Loading; read-only afterwards.
+    std::shared_ptr<Model> model;
+    ModelSummary summary;
+    std::string loadError;
+    std::atomic<int> loadState{static_cast<int>(ModelStatus::State::Loading)};
+
+    std::mutex mutex;
+    std::condition_variable wake;
+    std::optional<InfoJob> pendingInfo;
+    std::optional<GenerateJob> pendingGenerate;
+    std::shared_ptr<CancelToken> running;          // token of the map computation in progress
+    std::shared_ptr<CancelToken> runningGenerate;  // token of the generation in progress
+    std::atomic<std::uint64_t> generation{0};
+    std::atomic<std::uint64_t> generateGeneration{0};
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> runsStarted{0}, runsCancelled{0}, resultsDelivered{0};
+
+    // Worker-thread state.
+    std::unique_ptr<InfoEngine> engine;
+    std::shared_ptr<const Image> cachedImage;
+    torch::Tensor cachedLatent;
+
+    std::thread thread;
+
+    void main();
+    bool loadModel();
+    void failRequest(std::uint64_t generation, const std::string& prompt, const std::string& error);
+    void runInfo(const InfoJob& job, const std::shared_ptr<CancelToken>& token);
+    void runGenerate(const GenerateJob& job, const std::shared_ptr<CancelToken>& token);
+    void deliver(std::shared_ptr<LiveResult> result) {
+        if (result->generation != generation.load())
+            return;
+        ++resultsDelivered;
+        invokeSafely(onResult, std::move(result), "result");
+    }
+    void reportModel(ModelStatus status) { invokeSafely(onModel, status, "model"); }
+};
+
+bool LiveWorker::Impl::loadModel() {
+    ModelStatus status;
+    status.message = "loading model '" + spec + "'";
+    reportModel(status);
+    try {
+        // Debian's LibTorch defaults to one thread; the worker is the only heavy user.
+        torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+        model = registry->load(spec);
+        summary.name = model->name;
+        summary.kind = model->kind;
+        summary.hash = model->hash;
+        summary.directory = model->directory;
+        summary.imageWidth = model->imageWidth;
+        summary.imageHeight = model->imageHeight;
+        summary.maxTokens = model->textEncoder->maxTokens();
+        summary.device = "CPU, " + std::to_string(torch::get_num_threads()) + " threads";
+        summary.sampleImage = model->sample.imagePath;
+        summary.samplePrompt = model->sample.prompt;
+        engine = std::make_unique<InfoEngine>(model->denoiser, model->textEncoder);
+    } catch (const std::exception& e) {
+        loadError = "the model '" + spec + "' could not be loaded: " + e.what();
+        model.reset();
+        loadState.store(static_cast<int>(ModelStatus::State::Failed));
+        loadedPromise.set_exception(std::current_exception());
+        reportModel({ModelStatus::State::Failed, loadError, {}});
+        return false;
+    }
+    loadState.store(static_cast<int>(ModelStatus::State::Ready));
+    loadedPromise.set_value();
+    reportModel({ModelStatus::State::Ready, "", summary});
+    return true;
+}
+
+void LiveWorker::Impl::failRequest(std::uint64_t gen, const std::string& prompt,
+                                   const std::string& error) {
+    auto result = std::make_shared<LiveResult>();
+    result->generation = gen;
+    result->prompt = prompt;
+    result->error = error;
+    deliver(std::move(result));
+}
+
+void LiveWorker::Impl::main() {
+    const bool ready = loadModel();
+    while (true) {
+        std::optional<InfoJob> info;
+        std::optional<GenerateJob> gen;
+        std::shared_ptr<CancelToken> token;
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            wake.wait(lock, [&] { return stop.load() || pendingInfo || pendingGenerate; });
+            if (stop.load())
+                return;
+            if (pendingGenerate) {
+                gen.swap(pendingGenerate);
+                token = std::make_shared<CancelToken>();
+                runningGenerate = token;
+            } else {
+                info.swap(pendingInfo);
+                token = std::make_shared<CancelToken>();
+                running = token;
+            }
+        }
+        if (!ready) {
+            // Every request gets an answer, even without a model.
+            if (info)
+                failRequest(info->generation, info->request.prompt, loadError);
+            if (gen) {
+                auto result = std::make_shared<GenerateResult>();
+                result->generation = gen->generation;
+                result->prompt = gen->prompt;
+                result->seed = gen->seed;
+                result->error = loadError;
+                if (gen->generation == generateGeneration.load())
+                    invokeSafely(onGenerated, std::move(result), "generate");
+            }
+        } else {
+            if (gen)
+                runGenerate(*gen, token);
+            if (info)
+                runInfo(*info, token);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        running.reset();
+        runningGenerate.reset();
+    }
+}
+
+void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelToken>& token) {
+    const LiveRequest& request = job.request;
+    const Clock::time_point start = Clock::now();
+    ++runsStarted;
+    try {
+        if (!model->worksOnImages())
+            throw Error("the model '" + model->name + "' does not work on images");
+        if (!request.image || request.image->width != model->imageWidth ||
+            request.image->height != model->imageHeight) {
+            throw Error("the image must be " + std::to_string(model->imageWidth) + "x" +
+                        std::to_string(model->imageHeight) + " (fit it first)");
+        }
+        const Tokenization tokens = model->textEncoder->tokenize(request.prompt);
+        const std::string problem =
+            promptProblem(request.prompt, tokens, model->textEncoder->maxTokens());
+        if (!problem.empty())
+            throw Error(problem);
+        if (request.image != cachedImage) {
+            torch::InferenceMode guard;
+            cachedLatent = model->codec->encode(imageToTensor(*request.image));
+            cachedImage = request.image;
+        }
+
+        const InfoPlan plan = live::planFor(request, tokens);
+        EngineSettings settings;
+        settings.samples = std::max(1, request.sampleCap);
+        settings.seed = request.seed;
+        settings.sampler = request.iidSampler ? SamplerKind::Iid : SamplerKind::Stratified;
+        settings.firstBatchDraws = request.firstBatchDraws;
+        settings.keepIntegrand = true;
+        const int replicas = std::min(settings.replicas, settings.samples);
+        settings.drawAlignment = replicas;
+
+        live::ResultContext context;
+        context.generation = job.generation;
+        context.request = &request;
+        context.tokens = &tokens;
+        context.replicas = replicas;
+        context.sampleCap = settings.samples;
+        context.mapHeight = static_cast<int>(cachedLatent.size(1));
+        context.mapWidth = static_cast<int>(cachedLatent.size(2));
+        context.imagePixelsPerCell = static_cast<double>(model->imageWidth) * model->imageHeight /
+                                     (static_cast<double>(context.mapWidth) * context.mapHeight);
+        auto toResult = [&](const Snapshot& s) {
+            context.elapsedMs = msSince(start);
+            return live::resultFrom(s, context);
+        };
+
+        StoppingSettings stopping;
+        stopping.targetRelativeSe = request.targetRelativeSe;
+        stopping.absoluteSeFloor = request.absoluteSeFloorBits * kLn2;
+        stopping.minDraws = request.minDraws;
+        stopping.replicas = replicas;
+        StoppingRule rule(stopping);
+        Clock::time_point lastPublished = start;
+        bool publishedAny = false;
+        const Snapshot final = engine->run(
+            cachedLatent, plan, settings,
+            [&](const Snapshot& s) {
+                if (job.generation != generation.load() || stop.load()) {
+                    token->cancel();
+                    return;
+                }
+                if (rule.observe(s.drawsDone, live::estimatesOf(s))) {
+                    token->cancel();
+                    return;
+                }
+                if (s.finished || s.drawsDone >= s.drawsTotal)
+                    return;  // the final result goes out below
+                if (!publishedAny || msSince(lastPublished) >= throttleMs) {
+                    publishedAny = true;
+                    lastPublished = Clock::now();
+                    deliver(toResult(s));
+                }
+            },
+            token.get());
+        // Superseded, shutting down, or interrupted by a generation (the UI asks again for the
+        // new image): nothing final to report.
+        if (job.generation != generation.load() || stop.load() ||
+            (final.cancelled && !rule.converged())) {
+            ++runsCancelled;
+            return;
+        }
+        auto result = toResult(final);
+        result->converged = rule.converged();
+        result->finished = true;
+        deliver(std::move(result));
+    } catch (const std::exception& e) {
+        failRequest(job.generation, request.prompt, e.what());
+    }
+}
+
+void LiveWorker::Impl::runGenerate(const GenerateJob& job,
+                                   const std::shared_ptr<CancelToken>& token) {
+    auto result = std::make_shared<GenerateResult>();
+    result->generation = job.generation;
+    result->prompt = job.prompt;
+    result->seed = job.seed;
+    const Clock::time_point start = Clock::now();
+    try {
+        if (!model->worksOnImages())
+            throw Error("the model '" + model->name + "' cannot generate images");
+        const Tokenization tokens = model->textEncoder->tokenize(job.prompt);
+        if (static_cast<int>(tokens.tokens.size()) > model->textEncoder->maxTokens())
+            throw Error("the prompt is longer than the model takes");
+        DdimSettings settings;
+        settings.steps = std::clamp(job.steps, 1, 50);
+        settings.seed = job.seed;
+        settings.cancel = token.get();
+        const DdimSampler sampler(*model->denoiser, settings);
+        torch::InferenceMode guard;
+        const torch::Tensor latent =
+            sampler.generate(engine->encoding(job.prompt), engine->encoding(""));
+        result->image = tensorToImage(model->codec->decode(latent));
+    } catch (const Cancelled&) {
+        return;  // superseded or shutting down: nothing to report
+    } catch (const std::exception& e) {
+        result->error = e.what();
+    }
+    result->elapsedMs = msSince(start);
+    if (job.generation == generateGeneration.load())
+        invokeSafely(onGenerated, std::move(result), "generate");
+}
+
+LiveWorker::LiveWorker(const ModelRegistry& registry, std::string modelSpec,
+                       ResultCallback onResult, GenerateCallback onGenerated, int throttleMs,
+                       ModelCallback onModel)
+    : m_impl(std::make_unique<Impl>()) {
+    m_impl->registry = &registry;
+    m_impl->onModel = std::move(onModel);
+    m_impl->spec = std::move(modelSpec);
+    m_impl->onResult = std::move(onResult);
+    m_impl->onGenerated = std::move(onGenerated);
+    m_impl->throttleMs = throttleMs;
+    m_impl->thread = std::thread([impl = m_impl.get()] { impl->main(); });
+}
+
+LiveWorker::~LiveWorker() {
+    {
+        std::lock_guard<std::mutex> lock(m_impl->mutex);
+        m_impl->stop.store(true);
+        if (m_impl->running)
+            m_impl->running->cancel();
+        if (m_impl->runningGenerate)
+            m_impl->runningGenerate->cancel();
+    }
+    m_impl->wake.notify_all();
+    m_impl->thread.join();
+}
+
+ModelSummary LiveWorker::model() const {
+    m_impl->loaded.get();
+    return m_impl->summary;
+}
+
+ModelStatus LiveWorker::status() const {
+    ModelStatus status;
+    status.state = static_cast<ModelStatus::State>(m_impl->loadState.load());
+    if (status.state == ModelStatus::State::Ready)
+        status.summary = m_impl->summary;
+    else if (status.state == ModelStatus::State::Failed)
+        status.message = m_impl->loadError;
+    else
+        status.message = "loading model '" + m_impl->spec + "'";
+    return status;
+}
+
+PromptAnalysis LiveWorker::analyze(const std::string& prompt) const {
+    PromptAnalysis analysis;
+    const ModelStatus current = status();
+    if (current.state != ModelStatus::State::Ready) {
+        analysis.problem = current.state == ModelStatus::State::Loading
+                               ? "the model is still loading"
+                               : current.message;
+        return analysis;
+    }
+    // The tokenizer is immutable after loading, so this is safe next to a running computation.
+    const Tokenization tokens = m_impl->model->textEncoder->tokenize(prompt);
+    for (const Word& w : tokens.words)
+        analysis.words.push_back({w.text, w.span, w.unknown});
+    analysis.tokens = static_cast<int>(tokens.tokens.size());
+    analysis.problem = promptProblem(prompt, tokens, m_impl->summary.maxTokens);
+    return analysis;
+}
+
+std::uint64_t LiveWorker::submit(LiveRequest request) {
+    std::uint64_t generation;
+    {
+        std::lock_guard<std::mutex> lock(m_impl->mutex);
+        generation = m_impl->generation.fetch_add(1) + 1;
+        m_impl->pendingInfo = Impl::InfoJob{generation, std::move(request)};
+        if (m_impl->running)
+            m_impl->running->cancel();
+    }
+    m_impl->wake.notify_all();
+    return generation;
+}
+
+std::uint64_t LiveWorker::generate(const std::string& prompt, std::uint64_t seed, int steps) {
+    std::uint64_t generation;
+    {
+        std::lock_guard<std::mutex> lock(m_impl->mutex);
+        generation = m_impl->generateGeneration.fetch_add(1) + 1;
+        m_impl->pendingGenerate = Impl::GenerateJob{generation, prompt, seed, steps};
+        if (m_impl->running)
+            m_impl->running->cancel();
+        if (m_impl->runningGenerate)
+            m_impl->runningGenerate->cancel();
+    }
+    m_impl->wake.notify_all();
+    return generation;
+}
+
+void LiveWorker::cancel() {
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->generation.fetch_add(1);
+    m_impl->generateGeneration.fetch_add(1);
+    m_impl->pendingInfo.reset();
+    m_impl->pendingGenerate.reset();
+    if (m_impl->running)
+        m_impl->running->cancel();
+    if (m_impl->runningGenerate)
+        m_impl->runningGenerate->cancel();
+}
+
+std::uint64_t LiveWorker::latestGeneration() const {
+    return m_impl->generation.load();
+}
+
+WorkerStats LiveWorker::stats() const {
+    return {m_impl->runsStarted.load(), m_impl->runsCancelled.load(),
+            m_impl->resultsDelivered.load()};
+}
+
+}  // namespace infolens

@@ -1,0 +1,37 @@
+#include "infolens/live/StoppingRule.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "infolens/Error.h"
+
+namespace infolens {
+
+StoppingRule::StoppingRule(StoppingSettings settings) : m_settings(settings) {
+    if (m_settings.replicas < 1 || m_settings.confirmations < 1 || m_settings.minDraws < 0)
+        throw Error("stopping rule: replicas and confirmations must be at least 1");
+    if (!(m_settings.targetRelativeSe >= 0.0) || !(m_settings.absoluteSeFloor >= 0.0))
+        throw Error("stopping rule: SE targets must be non-negative");
+}
+
+bool StoppingRule::withinTarget(const EstimateView& e) const {
+    const double allowed =
+        std::max(m_settings.targetRelativeSe * std::abs(e.value), m_settings.absoluteSeFloor);
+    return e.se <= allowed;  // false for a NaN or infinite SE
+}
+
+bool StoppingRule::observe(int drawsDone, const std::vector<EstimateView>& estimates) {
+    if (converged())
+        return true;
+    if (drawsDone < m_settings.minDraws || drawsDone % m_settings.replicas != 0 ||
+        drawsDone <= m_lastChecked || estimates.empty())
+        return false;
+    m_lastChecked = drawsDone;
+    ++m_checks;
+    const bool pass = std::all_of(estimates.begin(), estimates.end(),
+                                  [&](const EstimateView& e) { return withinTarget(e); });
+    m_passes = pass ? m_passes + 1 : 0;
+    return converged();
+}
+
+}  // namespace infolens

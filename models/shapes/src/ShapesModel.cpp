@@ -1,0 +1,140 @@
+#include "infolens/models/shapes/ShapesModel.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/model/ModelBundle.h"
+
+namespace infolens {
+
+namespace fs = std::filesystem;
+
+ShapesNetworks::ShapesNetworks(const ShapesModelConfig& c, WordTokenizer t)
+    : config(c), tokenizer(std::move(t)), autoencoder(c), textEncoder(c), unet(c) {
+    if (tokenizer.vocabularySize() > config.vocabularySize) {
+        throw Error("the vocabulary has more words than the text encoder's embedding table");
+    }
+}
+
+void ShapesNetworks::eval() {
+    autoencoder->eval();
+    textEncoder->eval();
+    unet->eval();
+}
+
+std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest& manifest) {
+    const std::vector<unsigned char> bytes = readFileBytes(manifest.filePath("config"));
+    nlohmann::json json;
+    try {
+        json = nlohmann::json::parse(bytes.begin(), bytes.end());
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("model bundle '" + manifest.directory + "': config is not valid JSON (" +
+                    e.what() + ")");
+    }
+    auto nets = std::make_shared<ShapesNetworks>(
+        shapesModelConfigFromJson(json), WordTokenizer::fromFile(manifest.filePath("vocabulary")));
+    loadModuleWeights(nets->autoencoder, manifest.filePath("autoencoder"));
+    loadModuleWeights(nets->textEncoder, manifest.filePath("text_encoder"));
+    loadModuleWeights(nets->unet, manifest.filePath("denoiser"));
+    nets->eval();
+    return nets;
+}
+
+void ShapesNetworks::saveBundle(const std::string& directory, const std::string& name) const {
+    fs::create_directories(directory);
+    const fs::path dir(directory);
+    writeFileAtomically((dir / "config.json").string(), toJson(config).dump(2) + "\n");
+    tokenizer.save((dir / "vocab.txt").string());
+    saveAtomically(autoencoder, (dir / "autoencoder.pt").string());
+    saveAtomically(textEncoder, (dir / "text_encoder.pt").string());
+    saveAtomically(unet, (dir / "denoiser.pt").string());
+    BundleManifest m;
+    m.directory = directory;
+    m.kind = kShapesBundleKind;
+    m.name = name;
+    m.imageWidth = m.imageHeight = config.imageSize;
+    m.imageChannels = 3;
+    m.dataShape = {config.latentChannels, config.latentSize(), config.latentSize()};
+    m.logSnrRange = {config.logSnrLo, config.logSnrHi};
+    m.prediction = PredictionType::Eps;
+    m.files = {{"config", {"config.json", ""}},
+               {"vocabulary", {"vocab.txt", ""}},
+               {"autoencoder", {"autoencoder.pt", ""}},
+               {"text_encoder", {"text_encoder.pt", ""}},
+               {"denoiser", {"denoiser.pt", ""}}};
+    writeBundleManifest(m);
+}
+
+TokenBatch tokenBatch(const WordTokenizer& tokenizer, const std::vector<std::string>& prompts,
+                      int maxTokens) {
+    std::vector<std::vector<int>> all;
+    std::size_t longest = 1;
+    for (const std::string& prompt : prompts) {
+        all.push_back(tokenizer.ids(tokenizer.tokenize(prompt)));
+        if (static_cast<int>(all.back().size()) > maxTokens) {
+            throw Error("the prompt '" + prompt + "' has " + std::to_string(all.back().size() - 1) +
+                        " tokens; the model takes at most " + std::to_string(maxTokens - 1));
+        }
+        longest = std::max(longest, all.back().size());
+    }
+    TokenBatch batch;
+    batch.ids = torch::full({static_cast<int64_t>(prompts.size()), static_cast<int64_t>(longest)},
+                            WordTokenizer::kPad, torch::kLong);
+    batch.mask =
+        torch::zeros({static_cast<int64_t>(prompts.size()), static_cast<int64_t>(longest)});
+    auto ids = batch.ids.accessor<int64_t, 2>();
+    auto mask = batch.mask.accessor<float, 2>();
+    for (std::size_t b = 0; b < all.size(); ++b) {
+        for (std::size_t i = 0; i < all[b].size(); ++i) {
+            ids[b][i] = all[b][i];
+            mask[b][i] = 1.0f;
+        }
+    }
+    return batch;
+}
+
+torch::Tensor ShapesDenoiser::predict(const torch::Tensor& z, const torch::Tensor& logSnr,
+                                      const torch::Tensor& cond, const torch::Tensor& condMask) {
+    return m_nets->unet->forward(z.to(torch::kFloat32), logSnr.to(torch::kFloat32), cond, condMask);
+}
+
+LogSnrRange ShapesDenoiser::trainedLogSnrRange() const {
+    return {m_nets->config.logSnrLo, m_nets->config.logSnrHi};
+}
+
+std::vector<int64_t> ShapesDenoiser::dataShape() const {
+    const ShapesModelConfig& c = m_nets->config;
+    return {c.latentChannels, c.latentSize(), c.latentSize()};
+}
+
+Tokenization ShapesTextEncoder::tokenize(const std::string& prompt) const {
+    return m_nets->tokenizer.tokenize(prompt);
+}
+
+TextEncoding ShapesTextEncoder::encode(const std::string& prompt) {
+    torch::NoGradGuard noGrad;
+    const TokenBatch batch = tokenBatch(m_nets->tokenizer, {prompt}, m_nets->config.maxTokens);
+    TextEncoding encoding;
+    encoding.cond = m_nets->textEncoder->forward(batch.ids, batch.mask)[0].clone();
+    encoding.mask = batch.mask[0].clone();
+    return encoding;
+}
+
+torch::Tensor ShapesCodec::encode(const torch::Tensor& image) {
+    torch::NoGradGuard noGrad;
+    const torch::Tensor x = (image.to(torch::kFloat32) * 2.0 - 1.0).unsqueeze(0);
+    return (m_nets->autoencoder->encode(x) * m_nets->config.latentScale)[0];
+}
+
+torch::Tensor ShapesCodec::decode(const torch::Tensor& data) {
+    torch::NoGradGuard noGrad;
+    const torch::Tensor images =
+        m_nets->autoencoder->decode(data.unsqueeze(0) / m_nets->config.latentScale);
+    return ((images[0] + 1.0) * 0.5).clamp(0.0, 1.0);
+}
+
+}  // namespace infolens

@@ -20,8 +20,10 @@ namespace {
 
 std::shared_ptr<Model> imageModel(const std::string& spec) {
     std::shared_ptr<Model> model = builtinRegistry().load(spec);
-    if (!model->codec)
-        throw Error("model '" + spec + "' does not make images (it is " + model->kind + ")");
+    if (!model->worksOnImages()) {
+        throw Error("model '" + spec + "' does not work on images (it is " + model->kind +
+                    ")");
+    }
     return model;
 }
 

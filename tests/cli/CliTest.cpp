@@ -160,6 +160,15 @@ TEST_CASE("the CLI reports bad input clearly and writes nothing", "[cli]") {
         CHECK(r.status == 1);
         CHECK_THAT(r.output, Catch::Contains("expects an integer"));
     }
+    SECTION("a model without images in an image command") {
+        // Used to die with SIGFPE (the image fitted to a 0x0 model size).
+        const RunResult r = runCli("bench-latency --model gaussian --repeats 1 --json");
+        CHECK(r.status == 1);
+        CHECK_THAT(r.output, Catch::Contains("does not work on images"));
+        const RunResult g = runCli("generate --model gaussian --prompt w0 --out " + out + ".png");
+        CHECK(g.status == 1);
+        CHECK_FALSE(std::filesystem::exists(out + ".png"));
+    }
     SECTION("missing model") {
         const RunResult r =
             runCli("maps --model " + dir.file("none") + " --image sample --prompt w0 --out " + out);

@@ -10,7 +10,7 @@ build="${1:-$root/build}"
 packages=(
   g++ cmake ninja-build pkg-config
   libtorch-dev libopenblas0-openmp
-  nlohmann-json3-dev libssl-dev libstb-dev catch2
+  nlohmann-json3-dev libssl-dev libstb-dev catch2 libicu-dev
   qt6-base-dev qt6-qpa-plugins libgl-dev fonts-dejavu-core
   libvulkan-dev glslc mesa-vulkan-drivers
   xvfb xauth

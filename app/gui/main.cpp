@@ -12,8 +12,8 @@
 #include <cstdio>
 
 #include "infolens/Error.h"
-#include "infolens/ui/ImageView.h"
 #include "infolens/models/BuiltinFamilies.h"
+#include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
 
 namespace {
@@ -119,6 +119,12 @@ int main(int argc, char** argv) {
     if (parser.isSet(screenshot)) {
         window->setInteractive(false);
         scheduleScreenshot(*window, parser.value(screenshot), parser.value(exportFigure));
+        // No maps will come: say why and quit instead of waiting for them.
+        QObject::connect(window.get(), &infolens::ui::MainWindow::modelUnavailable, &app,
+                         [](const QString& reason) {
+                             std::fprintf(stderr, "infolens: %s\n", qPrintable(reason));
+                             QApplication::exit(1);
+                         });
     }
     window->show();
     return app.exec();

@@ -1,12 +1,15 @@
 #include "infolens/io/SessionFile.h"
 
+#include <stb_image_write.h>
+
 #include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <limits>
 
-#include "infolens/io/AtomicFile.h"
 #include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/io/Sha256.h"
 
 namespace infolens {
 
@@ -138,6 +141,14 @@ void writeNamed(const std::string& what, const std::string& path, Write&& write)
     }
 }
 
+bool fileHasDigest(const std::string& path, const std::string& sha256) {
+    try {
+        return sha256FileHex(path) == sha256;
+    } catch (const Error&) {
+        return false;  // unreadable: not ours to reuse
+    }
+}
+
 // Written in reading order (format and version first) rather than nlohmann's sorted order, since
 // people open session files to see what they hold.
 template <class Json>
@@ -238,7 +249,7 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
 
     const json& sampling = r.object(j, "", "sampling");
     s.seed = r.unsignedInteger(sampling, "sampling", "seed");
-    s.sampleCap = r.integer(sampling, "sampling", "sampleCap", 1, kMaxInt);
+    s.sampleCap = r.integer(sampling, "sampling", "sampleCap", 1, kMaxSessionSampleCap);
     s.targetRelativeSe =
         r.number(sampling, "sampling", "targetRelativeSe", 0.0, std::numeric_limits<double>::max());
     s.iidSampler = r.boolean(sampling, "sampling", "iidSampler");
@@ -307,6 +318,46 @@ SessionState loadSession(const std::string& path) {
         s.imagePath = (sessionDir / s.imagePath).lexically_normal().string();
     }
     return s;
+}
+
+SessionImageFile storeSessionImage(const std::string& sessionPath, const Image& image) {
+    if (image.width <= 0 || image.height <= 0 ||
+        image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3) {
+        throw Error("cannot store the image of session '" + sessionPath +
+                    "': the pixel buffer does not match its size");
+    }
+    std::string encoded;
+    const auto append = [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<const char*>(data),
+                                                   static_cast<std::size_t>(size));
+    };
+    if (!stbi_write_png_to_func(append, &encoded, image.width, image.height, 3, image.rgb.data(),
+                                image.width * 3)) {
+        throw Error("cannot encode the image of session '" + sessionPath + "' as PNG");
+    }
+    SessionImageFile file;
+    file.sha256 = sha256Hex(encoded);
+    const fs::path session = fs::absolute(sessionPath);
+    const std::string stem = (session.parent_path() / session.stem()).string() + "-image";
+    constexpr int kMaxCandidates = 1000;
+    for (int n = 1; n <= kMaxCandidates; ++n) {
+        file.path = stem + (n == 1 ? std::string() : "-" + std::to_string(n)) + ".png";
+        std::error_code ec;
+        const fs::file_status status = fs::symlink_status(file.path, ec);
+        if (fs::exists(status)) {
+            // Reuse only a regular file with exactly these bytes; anything else keeps its name.
+            if (fs::is_regular_file(fs::status(file.path, ec)) && !ec &&
+                fileHasDigest(file.path, file.sha256)) {
+                return file;
+            }
+            continue;
+        }
+        writeNamed("save image", file.path, [&] { writeFileAtomically(file.path, encoded); });
+        file.written = true;
+        return file;
+    }
+    throw Error("cannot store the image of session '" + sessionPath + "': " + stem + ".png to " +
+                stem + "-" + std::to_string(kMaxCandidates) + ".png all exist");
 }
 
 std::string utcTimestampNow() {

@@ -1,11 +1,14 @@
 #include "infolens/io/SessionFile.h"
 
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include "TestFiles.h"
-#include "infolens/io/AtomicFile.h"
 #include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
+#include "infolens/io/ImageIO.h"
+#include "infolens/io/Sha256.h"
 
 #include <catch2/catch.hpp>
 
@@ -217,6 +220,13 @@ TEST_CASE("bad session files give errors naming the problem", "[session]") {
         j = good;
         j["sampling"]["sampleCap"] = 0;
         CHECK_THAT(errorFor(j), Contains("\"sampling.sampleCap\""));
+        // Bounded to a stated range, not just to what an int holds.
+        j["sampling"]["sampleCap"] = std::numeric_limits<int>::max();
+        CHECK_THAT(errorFor(j), Contains("\"sampling.sampleCap\" is 2147483647, outside 1..4096"));
+        j["sampling"]["sampleCap"] = infolens::kMaxSessionSampleCap + 1;
+        CHECK_THAT(errorFor(j), Contains("\"sampling.sampleCap\" is 4097"));
+        j["sampling"]["sampleCap"] = infolens::kMaxSessionSampleCap;
+        CHECK(errorFor(j) == "(no error)");
         j = good;
         j["image"]["sha256"] = "xyz";
         CHECK_THAT(errorFor(j), Contains("\"image.sha256\""));
@@ -237,6 +247,64 @@ TEST_CASE("saving a session is atomic and replaces the old file", "[session]") {
     for (const auto& e : fs::directory_iterator(dir.path()))
         entries += e.is_regular_file();
     CHECK(entries == 1);
+}
+
+TEST_CASE("the sampler choice survives a session", "[session]") {
+    TempDir dir;
+    for (const bool iid : {true, false}) {
+        SessionState s = fullState("/a.png");
+        s.iidSampler = iid;
+        infolens::saveSession(dir.file("s.infolens"), s);
+        const auto json = nlohmann::json::parse(readText(dir.file("s.infolens")));
+        CHECK(json["sampling"]["iidSampler"] == iid);
+        CHECK(infolens::loadSession(dir.file("s.infolens")).iidSampler == iid);
+    }
+}
+
+TEST_CASE("a generated image is stored beside its session, never over another file", "[session]") {
+    TempDir dir;
+    infolens::Image image;
+    image.width = 4;
+    image.height = 3;
+    for (int i = 0; i < 4 * 3 * 3; ++i)
+        image.rgb.push_back(static_cast<std::uint8_t>(i * 7));
+    const std::string session = dir.file("cat.v2.infolens");
+
+    // A free name: written there, and the digest is the file's.
+    const infolens::SessionImageFile first = infolens::storeSessionImage(session, image);
+    CHECK(first.written);
+    CHECK(first.path == dir.file("cat.v2-image.png"));
+    CHECK(first.sha256 == infolens::sha256FileHex(first.path));
+    const infolens::Image decoded = infolens::loadImage(first.path);
+    CHECK(decoded.rgb == image.rgb);
+
+    // The same image again: the identical file is reused, not rewritten.
+    const auto modified = fs::last_write_time(first.path);
+    const infolens::SessionImageFile again = infolens::storeSessionImage(session, image);
+    CHECK_FALSE(again.written);
+    CHECK(again.path == first.path);
+    CHECK(fs::last_write_time(first.path) == modified);
+
+    // A different image: the existing file stays as it is, the next free name is taken.
+    infolens::Image other = image;
+    other.rgb[0] ^= 0xff;
+    const std::string before = readText(first.path);
+    const infolens::SessionImageFile second = infolens::storeSessionImage(session, other);
+    CHECK(second.written);
+    CHECK(second.path == dir.file("cat.v2-image-2.png"));
+    CHECK(readText(first.path) == before);
+    CHECK(infolens::loadImage(second.path).rgb == other.rgb);
+
+    // Something that is not an image under the next names is skipped as well.
+    writeText(dir.file("cat.v2-image-3.png"), "notes");
+    infolens::Image third = image;
+    third.rgb[1] ^= 0xff;
+    const infolens::SessionImageFile stored = infolens::storeSessionImage(session, third);
+    CHECK(stored.path == dir.file("cat.v2-image-4.png"));
+    CHECK(readText(dir.file("cat.v2-image-3.png")) == "notes");
+
+    infolens::Image empty;
+    CHECK_THROWS_AS(infolens::storeSessionImage(session, empty), infolens::Error);
 }
 
 TEST_CASE("timestamps are ISO 8601 UTC", "[session]") {

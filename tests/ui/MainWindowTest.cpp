@@ -3,6 +3,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -10,14 +11,20 @@
 #include <QUndoStack>
 #include <fstream>
 
+#include "infolens/io/AtomicFile.h"
 #include "infolens/io/Npy.h"
+#include "infolens/io/SessionFile.h"
+#include "infolens/io/Sha256.h"
 #include "infolens/models/BuiltinFamilies.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
+#include "infolens/ui/NoticeBar.h"
 #include "infolens/ui/PromptEditor.h"
+#include "infolens/ui/StatusPanel.h"
 #include "infolens/ui/WordPanel.h"
 
 using infolens::builtinRegistry;
+using infolens::ModelStatus;
 using infolens::ui::MainWindow;
 using infolens::ui::StartOptions;
 
@@ -42,9 +49,30 @@ QString sampleCaption() {
     return QString::fromUtf8(f.readAll()).trimmed();
 }
 
+const QString kSampleImage = QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/0002.png");
+
 bool finishedFor(const MainWindow& w, const QString& prompt) {
     const auto r = w.lastResult();
     return r && r->finished && QString::fromStdString(r->prompt) == prompt;
+}
+
+bool modelSettled(const MainWindow& w) {
+    return w.modelStatus().state != ModelStatus::State::Loading;
+}
+
+QAction* actionNamed(const MainWindow& w, const QString& text) {
+    for (QAction* a : w.findChildren<QAction*>()) {
+        if (a->text() == text)
+            return a;
+    }
+    return nullptr;
+}
+
+nlohmann::json readJson(const QString& path) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return nlohmann::json::parse(f.readAll().toStdString());
 }
 
 }  // namespace
@@ -60,7 +88,9 @@ class MainWindowTest : public QObject {
         QSignalSpy shown(&w, &MainWindow::resultShown);
         const QString caption = sampleCaption();
         QVERIFY(!caption.isEmpty());
-        QCOMPARE(w.prompt(), caption);  // no prompt given: the sample's own caption
+        // No prompt given: the sample's own caption, once the model (which names it) is loaded.
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        QCOMPARE(w.prompt(), caption);
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, caption), kTimeoutMs);
         QVERIFY(shown.count() >= 2);  // progressive results before the final one
         const auto first =
@@ -155,6 +185,7 @@ class MainWindowTest : public QObject {
             return o;
         }());
         reopened.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(reopened), kTimeoutMs);
         QCOMPARE(reopened.prompt(), kSamplePrompt);
         QCOMPARE(reopened.display().colormap, QString("magma"));
         QCOMPARE(reopened.display().opacity, 0.8);
@@ -210,11 +241,7 @@ class MainWindowTest : public QObject {
         const QString text = hover.last().first().toString();
         QVERIFY2(text.contains("bits/px") && text.contains("top:"), qPrintable(text));
 
-        QAction* generate = nullptr;
-        for (QAction* a : w.findChildren<QAction*>()) {
-            if (a->text() == "Generate")
-                generate = a;
-        }
+        QAction* generate = actionNamed(w, "Generate");
         QVERIFY(generate);
         const QString prompt = "a large red circle";
         w.setPrompt(prompt);
@@ -239,6 +266,147 @@ class MainWindowTest : public QObject {
         QVERIFY(w.imageView()->rendererDescription().contains("CPU"));
         QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
         QVERIFY(!w.imageView()->renderWord(0, 2).isNull());
+    }
+
+    // The model loads on the worker thread: the window is there at once and says so, and what is
+    // asked for meanwhile (a prompt edit, a recompute) is computed once the model is ready.
+    void theModelLoadsInTheBackgroundAndEditsMadeMeanwhileAreKept() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        auto* status = w.statusPanel();
+        QVERIFY(status->modelLoading());
+        QCOMPARE(w.modelStatus().state, ModelStatus::State::Loading);
+        QVERIFY(status->modelLabel()->text().contains("Loading model"));
+        QVERIFY(!status->loadingIndicator()->isHidden());
+        QCOMPARE(status->loadingIndicator()->maximum(), 0);  // busy, no known end
+        // Files are read at once (a bad one is reported now), opened when the model is ready.
+        QVERIFY(!w.openImage(QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/none.png")));
+        QVERIFY(w.lastError().contains("none.png"));
+        QVERIFY(w.openImage(kSampleImage));
+        const QString edited = "a purple triangle above a green diamond";
+        w.setPrompt(edited);
+        w.recompute();  // commits the edit; the model is not there yet
+        QVERIFY(status->drawsLabel()->text().contains("waiting"));
+        QCOMPARE(w.prompt(), edited);
+
+        QTRY_VERIFY_WITH_TIMEOUT(w.modelStatus().state == ModelStatus::State::Ready, kTimeoutMs);
+        QVERIFY(!status->modelLoading());
+        QVERIFY(status->loadingIndicator()->isHidden());
+        QVERIFY2(status->modelLabel()->text().startsWith("Model shapes"),
+                 qPrintable(status->modelLabel()->text()));
+        QVERIFY(w.windowTitle().contains("0002.png"));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, edited), kTimeoutMs);
+        QCOMPARE(static_cast<int>(w.lastResult()->words.size()), 7);
+    }
+
+    // A model that cannot be loaded: the window stays, says why, and every action that needs the
+    // model reports the same reason instead of hanging.
+    void aFailedModelLoadIsReportedAndActionsSayWhy() {
+        QTemporaryDir dir;
+        StartOptions o = fresh();
+        o.model = dir.filePath("no-such-model");
+        MainWindow w(builtinRegistry(), o);
+        w.setInteractive(false);
+        QSignalSpy unavailable(&w, &MainWindow::modelUnavailable);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        QCOMPARE(w.modelStatus().state, ModelStatus::State::Failed);
+        QCOMPARE(unavailable.count(), 1);
+        const QString reason = QString::fromStdString(w.modelStatus().message);
+        QVERIFY2(reason.contains("could not be loaded"), qPrintable(reason));
+        QVERIFY(w.noticeBar()->showsError());
+        QVERIFY2(w.noticeBar()->notice().contains("could not be loaded"),
+                 qPrintable(w.noticeBar()->notice()));
+        QCOMPARE(w.lastError(), reason);
+        QCOMPARE(w.statusPanel()->modelLabel()->text(), QString("Model failed to load"));
+        QVERIFY(w.statusPanel()->loadingIndicator()->isHidden());
+
+        QVERIFY(!w.openImage(kSampleImage));
+        QCOMPARE(w.lastError(), reason);
+        QVERIFY(!w.saveSession(dir.filePath("s.infolens")));
+        QVERIFY(!w.exportValues(dir.filePath("v.json")));
+        w.setPrompt("a red circle");
+        w.recompute();
+        QTest::qWait(400);  // past the debounce
+        QVERIFY(!w.lastResult());
+        QAction* generate = actionNamed(w, "Generate");
+        QVERIFY(generate);
+        generate->trigger();
+        QCOMPARE(w.lastError(), reason);
+        QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
+    }
+
+    // The exact Gaussian model has no images: a clear message, never a division by zero.
+    void aModelWithoutImagesSaysSoAndDoesNotCrash() {
+        StartOptions o = fresh();
+        o.model = "gaussian";
+        MainWindow w(builtinRegistry(), o);
+        w.setInteractive(false);
+        QSignalSpy unavailable(&w, &MainWindow::modelUnavailable);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        QCOMPARE(w.modelStatus().state, ModelStatus::State::Ready);
+        QCOMPARE(unavailable.count(), 1);
+        QVERIFY(w.noticeBar()->showsError());
+        QVERIFY2(w.noticeBar()->notice().contains("does not work on images"),
+                 qPrintable(w.noticeBar()->notice()));
+        QVERIFY(w.lastError().contains("does not work on images"));
+
+        QVERIFY(!w.openImage(kSampleImage));
+        QVERIFY2(w.lastError().contains("does not work on images"), qPrintable(w.lastError()));
+        w.setPrompt("w0 w1");
+        w.recompute();
+        QTest::qWait(400);
+        QVERIFY(!w.lastResult());
+    }
+
+    // sampling.iidSampler in a session is applied to the computation and saved again.
+    void sessionsApplyAndSaveTheSampler() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastResult() != nullptr, kTimeoutMs);
+        QVERIFY(!w.lastResult()->iidSampler);
+        QVERIFY(w.saveSession(dir.filePath("stratified.infolens")));
+        nlohmann::json session = readJson(dir.filePath("stratified.infolens"));
+        QVERIFY(session["sampling"]["iidSampler"] == false);
+        session["sampling"]["iidSampler"] = true;
+        infolens::writeFileAtomically(dir.filePath("iid.infolens").toStdString(), session.dump());
+
+        QVERIFY(w.openSession(dir.filePath("iid.infolens")));
+        QVERIFY(w.sampling().iidSampler);
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastResult() != nullptr && w.lastResult()->iidSampler,
+                                 kTimeoutMs);
+        QVERIFY(w.saveSession(dir.filePath("again.infolens")));
+        QVERIFY(readJson(dir.filePath("again.infolens"))["sampling"]["iidSampler"] == true);
+        QVERIFY(infolens::loadSession(dir.filePath("again.infolens").toStdString()).iidSampler);
+    }
+
+    // A generated image is kept beside the session, but never over a different existing file.
+    void savingAGeneratedImageNeverOverwritesAnotherFile() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        w.setPrompt("a large red circle");
+        QAction* generate = actionNamed(w, "Generate");
+        QVERIFY(generate);
+        generate->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(w.windowTitle().contains("generated"), kTimeoutMs);
+
+        const QByteArray precious = "someone else's picture, not to be overwritten";
+        {
+            QFile existing(dir.filePath("g-image.png"));
+            QVERIFY(existing.open(QIODevice::WriteOnly));
+            existing.write(precious);
+        }
+        QVERIFY(w.saveSession(dir.filePath("g.infolens")));
+        QFile kept(dir.filePath("g-image.png"));
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), precious);
+        const infolens::SessionState saved =
+            infolens::loadSession(dir.filePath("g.infolens").toStdString());
+        QCOMPARE(QString::fromStdString(saved.imagePath), dir.filePath("g-image-2.png"));
+        QVERIFY(QFile::exists(dir.filePath("g-image-2.png")));
+        QCOMPARE(saved.imageSha256, infolens::sha256FileHex(saved.imagePath));
     }
 
     void closingDuringAComputationIsSafe() {

@@ -1,4 +1,4 @@
-#include "FigureExporter.h"
+#include "infolens/ui/FigureExporter.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -15,10 +15,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "infolens/render/Colormap.h"
 #include "infolens/Error.h"
+#include "infolens/render/Colormap.h"
 
-namespace infolens {
+namespace infolens::ui {
 
 namespace {
 
@@ -510,4 +510,4 @@ void exportFigurePdf(const QString& path, const FigureContent& content) {
     commit(file, path);
 }
 
-}  // namespace infolens
+}  // namespace infolens::ui

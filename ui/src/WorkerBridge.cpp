@@ -1,21 +1,14 @@
 #include "infolens/ui/WorkerBridge.h"
 
-#include <QPointer>
-
 namespace infolens::ui {
 
-namespace {
-constexpr int kDebounceMs = 200;
-}
-
-WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
-                           QObject* parent)
-    : QObject(parent) {
+WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSpec, QObject* parent)
+    : QObject(parent), m_spec(modelSpec) {
     qRegisterMetaType<std::shared_ptr<const LiveResult>>();
     qRegisterMetaType<std::shared_ptr<const GenerateResult>>();
-    m_debounce.setSingleShot(true);
-    m_debounce.setInterval(kDebounceMs);
-    connect(&m_debounce, &QTimer::timeout, this, &WorkerBridge::submitPending);
+    qRegisterMetaType<infolens::ModelStatus>();
+    m_status.state = ModelStatus::State::Loading;
+    m_status.message = "loading model '" + modelSpec.toStdString() + "'";
     // Callbacks run on the worker thread; they only post to this object's thread. Posted events
     // die with the object, and the worker is joined in the destructor before that.
     m_worker = std::make_unique<LiveWorker>(
@@ -33,42 +26,47 @@ WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSp
                         Q_EMIT imageGenerated(r);
                 },
                 Qt::QueuedConnection);
+        },
+        100,
+        [this](const ModelStatus& status) {
+            QMetaObject::invokeMethod(
+                this, [this, status] { receiveStatus(status); }, Qt::QueuedConnection);
         });
-    m_model = m_worker->model();
 }
 
 WorkerBridge::~WorkerBridge() {
     m_worker.reset();
 }
 
+void WorkerBridge::receiveStatus(const ModelStatus& status) {
+    m_status = status;
+    Q_EMIT modelStatusChanged(m_status);
+}
+
+QString WorkerBridge::unusableReason() const {
+    if (modelFailed())
+        return QString::fromStdString(m_status.message);
+    if (modelReady() && (model().imageWidth <= 0 || model().imageHeight <= 0))
+        return tr("the model '%1' does not work on images")
+            .arg(QString::fromStdString(model().name));
+    return {};
+}
+
 PromptAnalysis WorkerBridge::analyze(const QString& prompt) const {
+    // The UI's view of the model decides, so that words never appear before the window has
+    // heard that the model is ready.
+    if (!modelReady()) {
+        PromptAnalysis analysis;
+        // After a failed load the notice bar says why; the prompt only says that nothing can run.
+        analysis.problem =
+            modelFailed() ? "no model: it could not be loaded" : "the model is still loading";
+        return analysis;
+    }
     return m_worker->analyze(prompt.toStdString());
 }
 
-void WorkerBridge::request(LiveRequest request) {
-    m_pending = std::make_unique<LiveRequest>(std::move(request));
-    m_debounce.start();
-    if (!m_busy) {
-        m_busy = true;
-        Q_EMIT busyChanged(true);
-    }
-}
-
-void WorkerBridge::requestNow(LiveRequest request) {
-    m_pending = std::make_unique<LiveRequest>(std::move(request));
-    m_debounce.stop();
-    submitPending();
-}
-
-void WorkerBridge::submitPending() {
-    if (!m_pending)
-        return;
-    m_latest = m_worker->submit(std::move(*m_pending));
-    m_pending.reset();
-    if (!m_busy) {
-        m_busy = true;
-        Q_EMIT busyChanged(true);
-    }
+void WorkerBridge::submit(LiveRequest request) {
+    m_latest = m_worker->submit(std::move(request));
 }
 
 void WorkerBridge::generate(const QString& prompt, std::uint64_t seed) {
@@ -76,24 +74,14 @@ void WorkerBridge::generate(const QString& prompt, std::uint64_t seed) {
 }
 
 void WorkerBridge::cancel() {
-    m_debounce.stop();
-    m_pending.reset();
     m_worker->cancel();
     m_latestGenerate = 0;
     m_latest = m_worker->latestGeneration();
-    if (m_busy) {
-        m_busy = false;
-        Q_EMIT busyChanged(false);
-    }
 }
 
 void WorkerBridge::receive(std::shared_ptr<const LiveResult> result) {
-    if (result->generation != m_latest || m_pending)
+    if (result->generation != m_latest)
         return;  // stale: a newer request exists
-    if ((result->finished || !result->error.empty()) && m_busy) {
-        m_busy = false;
-        Q_EMIT busyChanged(false);
-    }
     Q_EMIT resultArrived(std::move(result));
 }
 

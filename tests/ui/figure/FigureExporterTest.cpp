@@ -1,4 +1,4 @@
-#include "FigureExporter.h"
+#include "infolens/ui/FigureExporter.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -19,8 +19,8 @@
 #include <catch2/catch.hpp>
 
 namespace fs = std::filesystem;
-using infolens::FigureContent;
-using infolens::FigurePanel;
+using infolens::ui::FigureContent;
+using infolens::ui::FigurePanel;
 
 namespace {
 
@@ -153,8 +153,8 @@ std::string errorOf(const std::function<void()>& f) {
 TEST_CASE("PNG size follows the DPI, which the file records", "[figure]") {
     TempDir dir;
     const FigureContent content = sampleContent();
-    infolens::exportFigurePng(q(dir.file("f150.png")), content, 150);
-    infolens::exportFigurePng(q(dir.file("f300.png")), content, 300);
+    infolens::ui::exportFigurePng(q(dir.file("f150.png")), content, 150);
+    infolens::ui::exportFigurePng(q(dir.file("f300.png")), content, 300);
     const QImage low(q(dir.file("f150.png")));
     const QImage high(q(dir.file("f300.png")));
     REQUIRE_FALSE(low.isNull());
@@ -166,7 +166,7 @@ TEST_CASE("PNG size follows the DPI, which the file records", "[figure]") {
     CHECK(high.dotsPerMeterX() == qRound(300 / 0.0254));
 
     // The pixel size is the layout's size in points at that DPI.
-    const QSizeF points = infolens::figureSizePoints(content);
+    const QSizeF points = infolens::ui::figureSizePoints(content);
     CHECK(low.width() == static_cast<int>(std::ceil(points.width() * 150 / 72.0)));
     CHECK(low.height() == static_cast<int>(std::ceil(points.height() * 150 / 72.0)));
 }
@@ -174,7 +174,7 @@ TEST_CASE("PNG size follows the DPI, which the file records", "[figure]") {
 TEST_CASE("the PNG shows the image, the overlays and text", "[figure]") {
     TempDir dir;
     const FigureContent content = sampleContent();
-    infolens::exportFigurePng(q(dir.file("f.png")), content, 300);
+    infolens::ui::exportFigurePng(q(dir.file("f.png")), content, 300);
     const QImage png(q(dir.file("f.png")));
     REQUIRE_FALSE(png.isNull());
     // Nearest-neighbour scaling keeps the exact colours of the image and of the overlay's peak.
@@ -197,7 +197,7 @@ TEST_CASE("the PNG shows the image, the overlays and text", "[figure]") {
 TEST_CASE("the PDF has the layout's page size and embedded fonts", "[figure]") {
     TempDir dir;
     const FigureContent content = sampleContent();
-    infolens::exportFigurePdf(q(dir.file("f.pdf")), content);
+    infolens::ui::exportFigurePdf(q(dir.file("f.pdf")), content);
     const QByteArray pdf = fileBytes(dir.file("f.pdf"));
     CHECK(pdf.startsWith("%PDF"));
     CHECK(pdf.trimmed().endsWith("%%EOF"));
@@ -210,30 +210,30 @@ TEST_CASE("the PDF has the layout's page size and embedded fonts", "[figure]") {
     const QRegularExpression mediaBox(R"(/MediaBox \[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\])");
     const auto match = mediaBox.match(QString::fromLatin1(pdf));
     REQUIRE(match.hasMatch());
-    const QSizeF points = infolens::figureSizePoints(content);
+    const QSizeF points = infolens::ui::figureSizePoints(content);
     CHECK(match.captured(1).toDouble() == Approx(points.width()).margin(0.01));
     CHECK(match.captured(2).toDouble() == Approx(points.height()).margin(0.01));
 }
 
 TEST_CASE("the layout grows with the words and wraps long labels", "[figure]") {
-    const QSizeF one = infolens::figureSizePoints(sampleContent(1));
-    const QSizeF four = infolens::figureSizePoints(sampleContent(3));
-    const QSizeF eight = infolens::figureSizePoints(sampleContent(8));
+    const QSizeF one = infolens::ui::figureSizePoints(sampleContent(1));
+    const QSizeF four = infolens::ui::figureSizePoints(sampleContent(3));
+    const QSizeF eight = infolens::ui::figureSizePoints(sampleContent(8));
     CHECK(four.width() > one.width());
     CHECK(eight.height() > four.height());
     // At most four columns (seven words and the image fill two rows of four); more words add rows.
-    const QSizeF fourColumns = infolens::figureSizePoints(sampleContent(7));
+    const QSizeF fourColumns = infolens::ui::figureSizePoints(sampleContent(7));
     CHECK(fourColumns.width() > eight.width());  // 3 x 3 is squarer than 4 + 4 + 1
-    CHECK(infolens::figureSizePoints(sampleContent(20)).width() == fourColumns.width());
-    CHECK(infolens::figureSizePoints(sampleContent(20)).height() > fourColumns.height());
+    CHECK(infolens::ui::figureSizePoints(sampleContent(20)).width() == fourColumns.width());
+    CHECK(infolens::ui::figureSizePoints(sampleContent(20)).height() > fourColumns.height());
 
     FigureContent longWords = sampleContent(3);
     longWords.panels[1].label = "antidisestablishmentarianism";
-    const QSizeF wrapped = infolens::figureSizePoints(longWords);
+    const QSizeF wrapped = infolens::ui::figureSizePoints(longWords);
     CHECK(wrapped.width() == four.width());
     CHECK(wrapped.height() > four.height());  // two-line labels
     TempDir dir;
-    infolens::exportFigurePng(q(dir.file("long.png")), longWords, 100);
+    infolens::ui::exportFigurePng(q(dir.file("long.png")), longWords, 100);
     CHECK_FALSE(QImage(q(dir.file("long.png"))).isNull());
 }
 
@@ -242,26 +242,27 @@ TEST_CASE("failed figure exports throw and leave no file", "[figure]") {
     const FigureContent content = sampleContent(2);
     using Catch::Matchers::Contains;
     const std::string missing = dir.file("no/such/folder/f.png");
-    CHECK_THAT(errorOf([&] { infolens::exportFigurePng(q(missing), content, 150); }),
+    CHECK_THAT(errorOf([&] { infolens::ui::exportFigurePng(q(missing), content, 150); }),
                Contains(missing) && Contains("does not exist"));
-    CHECK_THAT(errorOf([&] { infolens::exportFigurePdf(q(dir.file("no/such/f.pdf")), content); }),
-               Contains("does not exist"));
+    CHECK_THAT(
+        errorOf([&] { infolens::ui::exportFigurePdf(q(dir.file("no/such/f.pdf")), content); }),
+        Contains("does not exist"));
     CHECK_FALSE(fs::exists(dir.file("no")));
 
-    CHECK_THAT(errorOf([&] { infolens::exportFigurePng(q(dir.file("a.png")), content, 10); }),
+    CHECK_THAT(errorOf([&] { infolens::ui::exportFigurePng(q(dir.file("a.png")), content, 10); }),
                Contains("DPI"));
     FigureContent bad = content;
     bad.colormap = "rainbow";
-    CHECK_THAT(errorOf([&] { infolens::exportFigurePdf(q(dir.file("a.pdf")), bad); }),
+    CHECK_THAT(errorOf([&] { infolens::ui::exportFigurePdf(q(dir.file("a.pdf")), bad); }),
                Contains("rainbow") && Contains("a.pdf"));
-    CHECK_THAT(errorOf([&] { infolens::exportFigurePng(q(dir.file("a.png")), bad, 150); }),
+    CHECK_THAT(errorOf([&] { infolens::ui::exportFigurePng(q(dir.file("a.png")), bad, 150); }),
                Contains("rainbow"));
     bad = content;
     bad.base = QImage();
-    CHECK_THROWS_AS(infolens::exportFigurePng(q(dir.file("a.png")), bad, 150), infolens::Error);
+    CHECK_THROWS_AS(infolens::ui::exportFigurePng(q(dir.file("a.png")), bad, 150), infolens::Error);
     bad = content;
     bad.scaleHi = std::nan("");
-    CHECK_THROWS_AS(infolens::exportFigurePdf(q(dir.file("a.pdf")), bad), infolens::Error);
+    CHECK_THROWS_AS(infolens::ui::exportFigurePdf(q(dir.file("a.pdf")), bad), infolens::Error);
     CHECK(fs::is_empty(dir.path()));
 }
 
@@ -270,8 +271,8 @@ TEST_CASE("figure exports replace an existing file wholly", "[figure]") {
     const FigureContent content = sampleContent(2);
     for (const char* name : {"f.png", "f.pdf"})
         writeBytes(dir.file(name), std::vector<unsigned char>(3'000'000, 'z'));
-    infolens::exportFigurePng(q(dir.file("f.png")), content, 150);
-    infolens::exportFigurePdf(q(dir.file("f.pdf")), content);
+    infolens::ui::exportFigurePng(q(dir.file("f.png")), content, 150);
+    infolens::ui::exportFigurePdf(q(dir.file("f.pdf")), content);
     const QImage png(q(dir.file("f.png")));
     CHECK_FALSE(png.isNull());
     CHECK(fs::file_size(dir.file("f.png")) < 3'000'000);
@@ -292,13 +293,13 @@ TEST_CASE("write an example figure", "[.example]") {
                                 ? QByteArray("/tmp/figure-example")
                                 : qgetenv("INFOLENS_FIGURE_EXAMPLE");
     const FigureContent content = sampleContent();
-    infolens::exportFigurePng(QString::fromUtf8(base + ".png"), content, 200);
-    infolens::exportFigurePdf(QString::fromUtf8(base + ".pdf"), content);
+    infolens::ui::exportFigurePng(QString::fromUtf8(base + ".png"), content, 200);
+    infolens::ui::exportFigurePdf(QString::fromUtf8(base + ".pdf"), content);
     // A long prompt and a long word: the title wraps and the labels take two lines.
     FigureContent few = sampleContent(3);
     few.title =
         "a photorealistic red circle floating slightly to the left of an "
         "extraordinarily blue square on a grey background";
     few.panels[1].label = "extraordinarily";
-    infolens::exportFigurePng(QString::fromUtf8(base + "-long.png"), few, 200);
+    infolens::ui::exportFigurePng(QString::fromUtf8(base + "-long.png"), few, 200);
 }

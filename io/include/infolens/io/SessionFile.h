@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infolens/io/ImageIO.h"
 #include "infolens/live/LiveResult.h"
 
 // Session files (.infolens, JSON): everything needed to reopen the app where the user left it.
@@ -24,6 +25,9 @@ namespace infolens {
 
 inline constexpr const char* kSessionFormat = "infolens-session";
 inline constexpr int kSessionVersion = 1;
+// sampling.sampleCap must lie in 1..kMaxSessionSampleCap (draws of the estimator; the app's
+// default is 128).
+inline constexpr int kMaxSessionSampleCap = 4096;
 
 struct SessionState {
     int version = kSessionVersion;
@@ -64,6 +68,18 @@ void saveSession(const std::string& path, const SessionState& state);
 // Throws infolens::Error for a missing or unreadable file, invalid JSON (with the parser's
 // message), or any problem sessionFromJson reports.
 SessionState loadSession(const std::string& path);
+
+// Where a session keeps an image that has no file yet (a generated one): a PNG beside the session,
+// "<session name>-image.png" (for "dir/cat.infolens": "dir/cat-image.png"). An existing file is
+// never replaced: one holding exactly the bytes this image encodes to is reused, otherwise the
+// next free name is taken ("-image-2.png", "-image-3.png", ...). Throws infolens::Error when the
+// image cannot be encoded or written, or no free name is left.
+struct SessionImageFile {
+    std::string path;
+    std::string sha256;    // of the file's bytes, as SessionState::imageSha256
+    bool written = false;  // false: an identical existing file was reused
+};
+SessionImageFile storeSessionImage(const std::string& sessionPath, const Image& image);
 
 // The current time as ISO 8601 UTC with seconds, for SessionState::savedAt.
 std::string utcTimestampNow();

@@ -2,24 +2,17 @@
 
 #include <QMainWindow>
 #include <QString>
-#include <QTimer>
 #include <memory>
 #include <vector>
 
 #include "infolens/io/ImageIO.h"
 #include "infolens/live/LiveWorker.h"
 #include "infolens/ui/DisplaySettings.h"
+#include "infolens/ui/DocumentController.h"
+#include "infolens/ui/ExportActions.h"
 #include "infolens/ui/MetaTypes.h"
-
-class QAction;
-class QComboBox;
-class QCheckBox;
-class QLabel;
-class QMenu;
-class QProgressBar;
-class QSlider;
-class QSpinBox;
-class QUndoStack;
+#include "infolens/ui/PromptController.h"
+#include "infolens/ui/WorkerBridge.h"
 
 namespace infolens {
 class ModelRegistry;
@@ -27,53 +20,76 @@ class ModelRegistry;
 
 namespace infolens::ui {
 
+class DisplayToolbar;
 class ImageView;
 class NoiseChart;
+class NoticeBar;
 class PromptEditor;
+class SettingsStore;
+class StatusPanel;
 class WordPanel;
-class WorkerBridge;
 
 struct StartOptions {
     QString model = "default";
-    QString image;    // empty: the bundled sample (unless a session is given)
+    QString image;    // empty: the model's sample (unless a session is given)
     QString prompt;   // empty: the sample's caption
     QString session;  // a session file to open instead
     bool restoreLayout = true;
 };
 
+// The main window: wiring of the prompt (PromptController), the open document
+// (DocumentController), exports (ExportActions), the display toolbar, the status panel and the
+// settings over the worker bridge, plus the views that show results.
+//
+// The model loads on the worker thread while the window is already up ("Loading model …" in the
+// status bar). What is asked for meanwhile (the start image or session, prompt edits) is kept and
+// computed once it is ready. When it fails to load, or cannot work on images, the window stays
+// open, says so in its notice bar (and a message box when interactive), and every action that
+// needs the model reports that reason.
 class MainWindow : public QMainWindow {
     Q_OBJECT
   public:
-    // Throws infolens::Error when the model cannot be loaded.
     // The registry (the model families of this build) must outlive the window.
     MainWindow(const ModelRegistry& registry, const StartOptions& options,
                QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Scriptable entry points (menus call these; tests and --screenshot use them too). Each
-    // returns false and shows a message, leaving the state untouched, on failure.
-    bool openImage(const QString& path);
-    bool openSession(const QString& path);
-    bool saveSession(const QString& path);
-    bool exportFigure(const QString& path, int dpi);  // .png or .pdf by suffix
-    bool exportMaps(const QString& path);             // .npy
-    bool exportValues(const QString& path);           // .csv or .json by suffix
-    void setPrompt(const QString& prompt);            // as if typed (debounced, undoable)
+    // returns false and shows a message, leaving the state untouched, on failure. While the model
+    // loads, openImage and openSession read the file and open it once the model is ready.
+    bool openImage(const QString& path) { return m_documents->openImage(path); }
+    bool openSession(const QString& path) { return m_documents->openSession(path); }
+    bool saveSession(const QString& path) { return m_documents->saveSession(path); }
+    // .png or .pdf by suffix
+    bool exportFigure(const QString& path, int dpi) { return m_exports->exportFigure(path, dpi); }
+    bool exportMaps(const QString& path) { return m_exports->exportMaps(path); }  // .npy
+    // .csv or .json by suffix
+    bool exportValues(const QString& path) { return m_exports->exportValues(path); }
+    // As if typed (debounced, undoable).
+    void setPrompt(const QString& prompt) { m_prompt->setPrompt(prompt); }
     void selectWord(int word);
     void setDisplay(const DisplaySettings& display);
+    void recompute();
     void setInteractive(bool interactive) { m_interactive = interactive; }
 
     std::shared_ptr<const LiveResult> lastResult() const { return m_result; }
-    QString prompt() const;
+    QString prompt() const { return m_prompt->prompt(); }
     const DisplaySettings& display() const { return m_display; }
     ImageView* imageView() const { return m_view; }
     WordPanel* wordPanel() const { return m_words; }
-    const std::vector<WordMode>& modes() const { return m_modes; }
-    std::uint64_t seed() const { return m_seed; }
+    PromptController* promptController() const { return m_prompt; }
+    StatusPanel* statusPanel() const { return m_status; }
+    const std::vector<WordMode>& modes() const { return m_prompt->modes(); }
+    std::uint64_t seed() const { return m_sampling.seed; }
+    const Sampling& sampling() const { return m_sampling; }
+    const ModelStatus& modelStatus() const { return m_bridge->modelStatus(); }
     QString lastError() const { return m_lastError; }
+    NoticeBar* noticeBar() const { return m_notice; }
 
   Q_SIGNALS:
     void resultShown(std::shared_ptr<const infolens::LiveResult> result);
+    // The model failed to load or cannot work on images: no maps will come. `reason` is shown.
+    void modelUnavailable(const QString& reason);
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -82,70 +98,30 @@ class MainWindow : public QMainWindow {
 
   private:
     void buildMenus();
-    void buildToolbar();
-    void buildStatusBar();
-    // Sets text, word modes and chips and recomputes (no undo entry); undo/redo land here.
-    void applyPrompt(const QString& prompt, const std::vector<WordMode>& modes);
-    void commitPromptEdit();
-    void flushPendingEdit();  // commits typing still inside the debounce window
-    void clearMaps();         // nothing stale stays on screen when there is nothing to compute
-    void refreshWords();
-    void recompute();
+    void onModelStatus(const ModelStatus& status);
+    void modelUnusable(const QString& reason);
+    void applyDocument(const DocumentState& state);
+    void clearMaps();  // nothing stale stays on screen when there is nothing to compute
     void showResult(std::shared_ptr<const LiveResult> result);
     void setImage(const Image& image, const QString& path, const QString& notice);
-    void showNotice(const QString& text, bool error = false);
+    void showMessage(const QString& text, int timeoutMs);
     void fail(const QString& title, const QString& message);
-    void addRecent(const QString& path);
-    void rebuildRecentMenu();
-    void syncDisplayControls();
-    void generateImage();
-    void showModelCard();
-    void showAbout();
-    QString exportFilter(const QString& kind) const;
-    QString askSavePath(const QString& title, const QString& filter, const QString& suffix);
 
+    std::unique_ptr<SettingsStore> m_settings;
     std::unique_ptr<WorkerBridge> m_bridge;
-    QString m_modelSpec;
     ImageView* m_view;
     PromptEditor* m_editor;
     WordPanel* m_words;
     NoiseChart* m_chart;
-    QLabel* m_notice;
-    QUndoStack* m_undo;
-    QTimer m_editTimer;
-    QString m_committedPrompt;
+    NoticeBar* m_notice;
+    DisplayToolbar* m_toolbar;
+    StatusPanel* m_status;
+    PromptController* m_prompt;
+    DocumentController* m_documents;
+    ExportActions* m_exports;
 
-    QComboBox* m_colormap;
-    QSlider* m_opacity;
-    QComboBox* m_scaleMode;
-    QCheckBox* m_mask;
-    QCheckBox* m_contour;
-    QCheckBox* m_fade;
-    QSlider* m_threshold;
-    QAction* m_gridAction;
-    QSpinBox* m_seedBox;
-    QMenu* m_recentMenu;
-    QAction* m_saveSessionAction;
-
-    QLabel* m_deviceLabel;
-    QLabel* m_rendererLabel;
-    QLabel* m_drawsLabel;
-    QLabel* m_rateLabel;
-    QLabel* m_seLabel;
-    QProgressBar* m_progress;
-
-    Image m_image;
-    QString m_imagePath;
-    QString m_imageHash;
-    QString m_sessionPath;
-    std::shared_ptr<const Image> m_imageShared;
-    std::vector<WordMode> m_modes;
-    std::vector<std::string> m_modeWords;  // the words m_modes belong to, to carry them over edits
-    std::vector<WordMode> m_committedModes;
-    QString m_placeholder = "_";
-    std::uint64_t m_seed = 0;
-    int m_sampleCap = 128;
-    double m_targetRelativeSe = 0.05;
+    bool m_startWithSample = false;  // no image or session given: the model's sample
+    Sampling m_sampling;
     int m_selectedWord = -1;
     DisplaySettings m_display;
     std::shared_ptr<const LiveResult> m_result;

@@ -9,3 +9,4 @@
 // one place, before any signal that carries them is seen by moc.
 Q_DECLARE_METATYPE(std::shared_ptr<const infolens::LiveResult>)
 Q_DECLARE_METATYPE(std::shared_ptr<const infolens::GenerateResult>)
+Q_DECLARE_METATYPE(infolens::ModelStatus)

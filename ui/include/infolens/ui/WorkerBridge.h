@@ -1,7 +1,7 @@
 #pragma once
 
 #include <QObject>
-#include <QTimer>
+#include <QString>
 #include <memory>
 
 #include "infolens/live/LiveWorker.h"
@@ -9,48 +9,53 @@
 
 namespace infolens::ui {
 
-// Connects the LiveWorker (core, its own thread) to the UI thread. Edits are debounced, results
-// arrive through queued calls, and anything older than the latest request is dropped here, so
-// nothing stale reaches a widget.
+// Connects the LiveWorker (its own thread) to the UI thread. The model loads on the worker thread;
+// its status, results and generated images arrive here through queued calls, and anything older
+// than the latest request is dropped, so nothing stale reaches a widget. Requests go out at once:
+// the one debounce of the app is PromptController's (a burst of typing becomes one request).
 class WorkerBridge : public QObject {
     Q_OBJECT
   public:
+    // Never waits for the model: modelStatusChanged() reports when it is ready or failed.
     WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
                  QObject* parent = nullptr);
     ~WorkerBridge() override;
 
-    // Throws infolens::Error when the model failed to load.
-    const ModelSummary& model() const { return m_model; }
+    const QString& modelSpec() const { return m_spec; }
+    // The status as last reported on the UI thread (Loading until the worker says otherwise).
+    const ModelStatus& modelStatus() const { return m_status; }
+    bool modelReady() const { return m_status.state == ModelStatus::State::Ready; }
+    bool modelFailed() const { return m_status.state == ModelStatus::State::Failed; }
+    // The loaded model; empty fields until modelReady().
+    const ModelSummary& model() const { return m_status.summary; }
+    // Why the model cannot compute maps: the load error, or that it does not work on images.
+    // Empty while it loads and when it is ready for images.
+    QString unusableReason() const;
+    // Never waits: until the model is ready the analysis has no words and says why.
     PromptAnalysis analyze(const QString& prompt) const;
 
-    // Debounced: the request goes out once no new one came for debounceMs.
-    void request(LiveRequest request);
-    // Immediate, for session restore and tests.
-    void requestNow(LiveRequest request);
+    // Replaces any pending request and cancels the running one (latest wins).
+    void submit(LiveRequest request);
     void generate(const QString& prompt, std::uint64_t seed);
     void cancel();
     // A generated image still on its way is dropped (the user opened something else).
     void ignorePendingGeneration() { m_latestGenerate = 0; }
-    void setDebounceMs(int ms) { m_debounce.setInterval(ms); }
     std::uint64_t latestGeneration() const { return m_latest; }
-    bool busy() const { return m_busy; }
 
   Q_SIGNALS:
+    void modelStatusChanged(const infolens::ModelStatus& status);
     void resultArrived(std::shared_ptr<const infolens::LiveResult> result);
     void imageGenerated(std::shared_ptr<const infolens::GenerateResult> result);
-    void busyChanged(bool busy);
 
   private:
-    void submitPending();
     void receive(std::shared_ptr<const LiveResult> result);
+    void receiveStatus(const ModelStatus& status);
 
+    QString m_spec;
+    ModelStatus m_status;
     std::unique_ptr<LiveWorker> m_worker;
-    ModelSummary m_model;
-    QTimer m_debounce;
-    std::unique_ptr<LiveRequest> m_pending;
     std::uint64_t m_latest = 0;
     std::uint64_t m_latestGenerate = 0;
-    bool m_busy = false;
 };
 
 }  // namespace infolens::ui

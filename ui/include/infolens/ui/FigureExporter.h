@@ -13,7 +13,7 @@
 //
 // Needs a QGuiApplication (fonts). Painting on QImage and QPdfWriter is allowed off the GUI thread,
 // so a worker may export where QFontDatabase::supportsThreadedFontRendering() is true (Linux).
-namespace infolens {
+namespace infolens::ui {
 
 struct FigurePanel {
     QString label;   // the word
@@ -48,4 +48,4 @@ QImage renderFigure(const FigureContent& content, int dpi);
 void exportFigurePng(const QString& path, const FigureContent& content, int dpi);
 void exportFigurePdf(const QString& path, const FigureContent& content);
 
-}  // namespace infolens
+}  // namespace infolens::ui

@@ -1,0 +1,242 @@
+// The window's controllers on their own, without a model: PromptController's undo/redo of prompt
+// and word modes, SettingsStore's key table, and the one session <-> document conversion.
+#include <QApplication>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUndoStack>
+
+#include "infolens/ui/DocumentController.h"
+#include "infolens/ui/PromptController.h"
+#include "infolens/ui/PromptEditor.h"
+#include "infolens/ui/SettingsStore.h"
+
+using infolens::PromptAnalysis;
+using infolens::WordMode;
+using infolens::ui::PromptController;
+using infolens::ui::PromptEditor;
+
+namespace {
+
+constexpr WordMode O = WordMode::Omit;
+constexpr WordMode P = WordMode::Placeholder;
+
+// Words are runs of non-spaces; no model needed.
+PromptAnalysis splitWords(const QString& prompt) {
+    PromptAnalysis analysis;
+    const std::string text = prompt.toStdString();
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ')
+            ++i;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] != ' ')
+            ++i;
+        if (i > start) {
+            infolens::PromptWord word;
+            word.text = text.substr(start, i - start);
+            word.span = {static_cast<int>(start), static_cast<int>(i), true};
+            analysis.words.push_back(word);
+        }
+    }
+    if (analysis.words.empty())
+        analysis.problem = "the prompt is empty";
+    return analysis;
+}
+
+}  // namespace
+
+class PromptControllerTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void modesFollowTheirWordsThroughEditsUndoAndRedo() {
+        PromptEditor editor;
+        PromptController prompt(&editor, splitWords);
+        QSignalSpy changed(&prompt, &PromptController::changed);
+        prompt.reset("a red circle", {}, "_");
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(prompt.undoStack()->count(), 0);  // a reset is not an undo step
+        prompt.toggleMode(1);                      // "red" -> placeholder
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O}));
+        QCOMPARE(changed.count(), 2);
+
+        prompt.setPrompt("a big red circle");  // typing: words follow at once...
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, O, P, O}));
+        QCOMPARE(prompt.undoStack()->count(), 1);  // ...the undo step after the pause
+        QTRY_COMPARE(prompt.undoStack()->count(), 2);
+        QCOMPARE(changed.count(), 3);
+
+        prompt.undo();
+        QCOMPARE(prompt.prompt(), QString("a red circle"));
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O}));
+        prompt.undo();
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, O, O}));
+        prompt.redo();
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O}));
+        prompt.redo();
+        QCOMPARE(prompt.prompt(), QString("a big red circle"));
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, O, P, O}));
+        QCOMPARE(changed.count(), 7);
+    }
+
+    // Ctrl+Z in the text field and Edit > Undo are one handler: typing still inside the debounce
+    // window is committed first, so undo takes back exactly that typing.
+    void undoFromTheEditorCommitsPendingTypingFirst() {
+        PromptEditor editor;
+        PromptController prompt(&editor, splitWords);
+        prompt.setDebounceMs(60000);  // never by itself in this test
+        prompt.reset("a red circle", {O, P, O}, "[x]");
+        prompt.setPrompt("a red circle left");
+        QCOMPARE(prompt.undoStack()->count(), 0);
+        Q_EMIT editor.undoRequested();
+        QCOMPARE(prompt.undoStack()->count(), 1);
+        QCOMPARE(prompt.undoStack()->index(), 0);
+        QCOMPARE(prompt.prompt(), QString("a red circle"));
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O}));
+        Q_EMIT editor.redoRequested();
+        QCOMPARE(prompt.prompt(), QString("a red circle left"));
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O, O}));
+        QCOMPARE(prompt.placeholder(), QString("[x]"));
+        // A recompute commits pending typing too, and says so.
+        prompt.setPrompt("a red square left");
+        QVERIFY(prompt.commitPendingEdit());
+        QCOMPARE(prompt.undoStack()->count(), 2);
+        QVERIFY(!prompt.commitPendingEdit());
+    }
+};
+
+class SettingsStoreTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void everyKeyRoundTrips() {
+        QTemporaryDir dir;
+        const QString ini = dir.filePath("settings.ini");
+        infolens::ui::DisplaySettings display;
+        display.colormap = "magma";
+        display.opacity = 0.25;
+        display.sharedScale = false;
+        display.contour = true;
+        display.fadeLowValues = false;
+        display.maskBelowThreshold = true;
+        display.thresholdFraction = 0.75;
+        {
+            infolens::ui::SettingsStore store(ini);
+            QVERIFY(!store.hasWindowGeometry());
+            store.setWindow("geometry-bytes", "state-bytes");
+            store.setDisplay(display);
+            for (int i = 0; i < infolens::ui::SettingsStore::kMaxRecent + 2; ++i)
+                store.addRecentFile(QString("/files/%1.png").arg(i));
+            store.addRecentFile("/files/3.png");  // moves to the front, no duplicate
+            store.setImageFolder("/images");
+            store.setExportFolder("/exports");
+            store.sync();
+        }
+        infolens::ui::SettingsStore store(ini);
+        QVERIFY(store.hasWindowGeometry());
+        QCOMPARE(store.windowGeometry(), QByteArray("geometry-bytes"));
+        QCOMPARE(store.windowState(), QByteArray("state-bytes"));
+        const infolens::ui::DisplaySettings read = store.display();
+        QCOMPARE(read.colormap, display.colormap);
+        QCOMPARE(read.opacity, display.opacity);
+        QCOMPARE(read.sharedScale, display.sharedScale);
+        QCOMPARE(read.contour, display.contour);
+        QCOMPARE(read.fadeLowValues, display.fadeLowValues);
+        QCOMPARE(read.maskBelowThreshold, display.maskBelowThreshold);
+        QCOMPARE(read.thresholdFraction, display.thresholdFraction);
+        const QStringList recent = store.recentFiles();
+        QCOMPARE(recent.size(), infolens::ui::SettingsStore::kMaxRecent);
+        QCOMPARE(recent.front(), QString("/files/3.png"));
+        QCOMPARE(recent.count("/files/3.png"), 1);
+        QCOMPARE(store.imageFolder(), QString("/images"));
+        QCOMPARE(store.exportFolder(), QString("/exports"));
+
+        // Exactly the listed keys were written: none under another name, none forgotten.
+        QStringList written = QSettings(ini, QSettings::IniFormat).allKeys();
+        QStringList listed = infolens::ui::SettingsStore::keys();
+        written.sort();
+        listed.sort();
+        QCOMPARE(written, listed);
+    }
+
+    void unsetKeysKeepTheDefaults() {
+        QTemporaryDir dir;
+        infolens::ui::SettingsStore store(dir.filePath("empty.ini"));
+        infolens::ui::DisplaySettings defaults;
+        defaults.colormap = "turbo";
+        defaults.opacity = 0.4;
+        const infolens::ui::DisplaySettings read = store.display(defaults);
+        QCOMPARE(read.colormap, QString("turbo"));
+        QCOMPARE(read.opacity, 0.4);
+        QVERIFY(store.recentFiles().isEmpty());
+    }
+};
+
+class DocumentConversionTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    // Save and open go through one field list: every field of the document survives both ways.
+    void everyDocumentFieldSurvivesASession() {
+        infolens::ui::DocumentState state;
+        state.prompt = "a red circle — ünïcode";
+        state.modes = {P, O, P};
+        state.placeholder = "[mask]";
+        state.sampling.seed = 18446744073709551557ull;
+        state.sampling.sampleCap = 512;
+        state.sampling.targetRelativeSe = 0.0125;
+        state.sampling.iidSampler = true;
+        state.display.colormap = "magma";
+        state.display.opacity = 0.35;
+        state.display.sharedScale = false;
+        state.display.maskBelowThreshold = true;
+        state.display.contour = true;
+        state.display.fadeLowValues = false;
+        state.display.thresholdFraction = 0.8;
+        state.selectedWord = 2;
+        infolens::SessionState session;
+        infolens::ui::storeDocument(state, session);
+        QVERIFY(session.iidSampler);
+        QCOMPARE(session.sampleCap, 512);
+        // Through the file format as well.
+        const infolens::SessionState parsed =
+            infolens::sessionFromJson(infolens::sessionToJson(session), "memory");
+        const infolens::ui::DocumentState back = infolens::ui::restoreDocument(parsed);
+        QCOMPARE(back.prompt, state.prompt);
+        QCOMPARE(back.modes, state.modes);
+        QCOMPARE(back.placeholder, state.placeholder);
+        QCOMPARE(back.sampling.seed, state.sampling.seed);
+        QCOMPARE(back.sampling.sampleCap, state.sampling.sampleCap);
+        QCOMPARE(back.sampling.targetRelativeSe, state.sampling.targetRelativeSe);
+        QCOMPARE(back.sampling.iidSampler, state.sampling.iidSampler);
+        QCOMPARE(back.display.colormap, state.display.colormap);
+        QCOMPARE(back.display.opacity, state.display.opacity);
+        QCOMPARE(back.display.sharedScale, state.display.sharedScale);
+        QCOMPARE(back.display.maskBelowThreshold, state.display.maskBelowThreshold);
+        QCOMPARE(back.display.contour, state.display.contour);
+        QCOMPARE(back.display.fadeLowValues, state.display.fadeLowValues);
+        QCOMPARE(back.display.thresholdFraction, state.display.thresholdFraction);
+        QCOMPARE(back.selectedWord, state.selectedWord);
+    }
+};
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    int failures = 0;
+    {
+        PromptControllerTest t;
+        failures += QTest::qExec(&t, argc, argv);
+    }
+    {
+        SettingsStoreTest t;
+        failures += QTest::qExec(&t, argc, argv);
+    }
+    {
+        DocumentConversionTest t;
+        failures += QTest::qExec(&t, argc, argv);
+    }
+    return failures == 0 ? 0 : 1;
+}
+
+#include "ControllersTest.moc"

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <QToolBar>
+#include <cstdint>
+
+#include "infolens/ui/DisplaySettings.h"
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QSlider;
+class QSpinBox;
+
+namespace infolens::ui {
+
+// The "Display" toolbar: colormap, opacity, scale mode, fade, mask, contour, threshold and grid
+// (every change is one displayChanged with the whole DisplaySettings), then the seed and Generate.
+class DisplayToolbar : public QToolBar {
+    Q_OBJECT
+  public:
+    explicit DisplayToolbar(QWidget* parent = nullptr);
+
+    // Shows the settings; emits nothing.
+    void setDisplay(const DisplaySettings& display);
+    const DisplaySettings& display() const { return m_display; }
+    // Shows the seed; emits nothing.
+    void setSeed(std::uint64_t seed);
+    QAction* gridAction() const { return m_gridAction; }
+    QAction* generateAction() const { return m_generateAction; }
+
+  Q_SIGNALS:
+    void displayChanged(const infolens::ui::DisplaySettings& display);
+    void seedChanged(std::uint64_t seed);
+    void generateRequested();
+
+  private:
+    void readControls();
+
+    DisplaySettings m_display;
+    QComboBox* m_colormap;
+    QSlider* m_opacity;
+    QComboBox* m_scaleMode;
+    QCheckBox* m_fade;
+    QCheckBox* m_mask;
+    QCheckBox* m_contour;
+    QSlider* m_threshold;
+    QAction* m_gridAction;
+    QSpinBox* m_seedBox;
+    QAction* m_generateAction;
+};
+
+}  // namespace infolens::ui

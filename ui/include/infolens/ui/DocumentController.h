@@ -1,0 +1,125 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "infolens/io/ImageIO.h"
+#include "infolens/io/SessionFile.h"
+#include "infolens/live/LiveWorker.h"
+#include "infolens/ui/DisplaySettings.h"
+
+class QAction;
+class QMenu;
+class QWidget;
+
+namespace infolens::ui {
+
+class SettingsStore;
+class WorkerBridge;
+
+// How the maps are estimated (what LiveRequest takes besides prompt, modes and image).
+struct Sampling {
+    std::uint64_t seed = 0;
+    int sampleCap = 128;
+    double targetRelativeSe = 0.05;
+    bool iidSampler = false;  // default: stratified
+};
+
+// What a session restores besides the model and the image.
+struct DocumentState {
+    QString prompt;
+    std::vector<WordMode> modes;
+    QString placeholder = "_";
+    Sampling sampling;
+    DisplaySettings display;
+    int selectedWord = -1;
+};
+
+// The one conversion between DocumentState and a session's fields, used by both save and open
+// (one field list in DocumentController.cpp, so a field cannot be saved and not restored). The
+// display's grid mode is not part of a session (restoreDocument leaves it off).
+void storeDocument(const DocumentState& state, SessionState& session);
+DocumentState restoreDocument(const SessionState& session);
+
+// The open document: the image (opened, generated, or from a session) and its session file. Opens
+// images and sessions, saves sessions, generates images; owns the File menu's open/save entries
+// and the recent files. Each entry point returns false, reports through failed() and leaves the
+// state untouched on failure.
+//
+// While the model loads, an image or session asked for is read (so a bad file is reported at
+// once) and opened when the model is ready (openStart); after a failed load every entry point
+// reports the load error.
+class DocumentController : public QObject {
+    Q_OBJECT
+  public:
+    using StateSource = std::function<DocumentState()>;
+
+    // `current` gives the state to save (prompt, modes, sampling, display, selection).
+    DocumentController(QWidget* window, WorkerBridge& bridge, SettingsStore& settings,
+                       StateSource current, QObject* parent = nullptr);
+    ~DocumentController() override;
+
+    // File menu: Open Image, Open Session, Open Recent, Save Session, Save Session As.
+    void addFileActions(QMenu* file);
+
+    bool openImage(const QString& path);
+    bool openSession(const QString& path);
+    bool openFile(const QString& path);  // a session (.infolens) or an image
+    bool saveSession(const QString& path);
+    void generateImage(const QString& prompt, std::uint64_t seed);
+
+    // The model is ready: opens what was asked for while it loaded or, when nothing was and
+    // `sample` is set, the model's sample (its caption goes out through sampleChosen first; a
+    // model without a sample gets a hint in the notice bar). True when something opened (its maps
+    // are then requested); false when nothing did or it failed (reported through failed()).
+    bool openStart(bool sample);
+    // The model failed or cannot be used: forgets what was asked for while it loaded.
+    void dropPending();
+
+    bool hasImage() const { return m_image != nullptr; }
+    std::shared_ptr<const Image> image() const { return m_image; }  // at the model's size
+    const QString& imagePath() const { return m_imagePath; }        // empty when generated
+    const QString& imageHash() const { return m_imageHash; }
+    const QString& sessionPath() const { return m_sessionPath; }
+
+  Q_SIGNALS:
+    // A new image is shown (`path` empty for a generated one); `notice` is for the notice bar.
+    void imageChanged(const infolens::Image& image, const QString& path, const QString& notice);
+    // A session opened: apply `state` (this recomputes).
+    void restored(const infolens::ui::DocumentState& state);
+    // The model's sample is about to open; `caption` is its prompt.
+    void sampleChosen(const QString& caption);
+    void notice(const QString& text, bool error);
+    // The maps must be computed again (a new image, or a generation failed midway).
+    void computeRequested();
+    void message(const QString& text, int timeoutMs);
+    void failed(const QString& title, const QString& message);
+
+  private:
+    struct Pending;
+    void checkModelUsable() const;  // throws when the model failed or works without images
+    Image fitToModel(const Image& loaded, std::string* note) const;
+    void showImage(const Image& loaded, const QString& path);
+    void showSession(const SessionState& session, const QString& path);
+    void showGenerated(std::shared_ptr<const GenerateResult> result);
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    QString askSavePath(const QString& title);
+
+    QWidget* m_window;
+    WorkerBridge& m_bridge;
+    SettingsStore& m_settings;
+    StateSource m_current;
+    QMenu* m_recentMenu = nullptr;
+    std::unique_ptr<Pending> m_pending;
+    std::shared_ptr<const Image> m_image;
+    QString m_imagePath;
+    QString m_imageHash;
+    QString m_sessionPath;
+};
+
+}  // namespace infolens::ui

@@ -1,0 +1,108 @@
+#include "infolens/ui/DisplayToolbar.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QSlider>
+#include <QSpinBox>
+
+#include "infolens/render/Colormap.h"
+
+namespace infolens::ui {
+
+DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent) {
+    setObjectName("displayToolbar");
+    addWidget(new QLabel(tr(" Colormap "), this));
+    m_colormap = new QComboBox(this);
+    for (const std::string& name : colormapNames())
+        m_colormap->addItem(QString::fromStdString(name));
+    addWidget(m_colormap);
+    addWidget(new QLabel(tr("  Opacity "), this));
+    m_opacity = new QSlider(Qt::Horizontal, this);
+    m_opacity->setRange(0, 100);
+    m_opacity->setFixedWidth(90);
+    addWidget(m_opacity);
+    m_scaleMode = new QComboBox(this);
+    m_scaleMode->addItems({tr("Shared scale (bits/px)"), tr("Per-map scale")});
+    m_scaleMode->setToolTip(
+        tr("Shared: one colour scale for all words, so they compare.\n"
+           "Per-map: each map stretched to its own maximum."));
+    addWidget(m_scaleMode);
+    m_fade = new QCheckBox(tr("Fade"), this);
+    m_fade->setToolTip(tr("Let the image show through where the value is low"));
+    addWidget(m_fade);
+    m_mask = new QCheckBox(tr("Mask"), this);
+    m_mask->setToolTip(tr("Hide the overlay below the threshold"));
+    addWidget(m_mask);
+    m_contour = new QCheckBox(tr("Contour"), this);
+    m_contour->setToolTip(tr("Draw the threshold's iso-line"));
+    addWidget(m_contour);
+    m_threshold = new QSlider(Qt::Horizontal, this);
+    m_threshold->setRange(0, 100);
+    m_threshold->setFixedWidth(80);
+    m_threshold->setToolTip(tr("Threshold, as a share of the scale's maximum"));
+    addWidget(m_threshold);
+    m_gridAction = new QAction(tr("All Words as a &Grid"), this);
+    m_gridAction->setCheckable(true);
+    m_gridAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
+    addAction(m_gridAction);
+    addSeparator();
+    addWidget(new QLabel(tr(" Seed "), this));
+    m_seedBox = new QSpinBox(this);
+    m_seedBox->setRange(0, 1 << 30);
+    m_seedBox->setToolTip(tr("Seed of the estimator's noise and of Generate"));
+    addWidget(m_seedBox);
+    m_generateAction = addAction(tr("Generate"), this, &DisplayToolbar::generateRequested);
+    m_generateAction->setToolTip(
+        tr("Generate an image from the prompt with the current model (Ctrl+G)"));
+
+    connect(m_colormap, &QComboBox::currentIndexChanged, this, &DisplayToolbar::readControls);
+    connect(m_opacity, &QSlider::valueChanged, this, &DisplayToolbar::readControls);
+    connect(m_scaleMode, &QComboBox::currentIndexChanged, this, &DisplayToolbar::readControls);
+    connect(m_mask, &QCheckBox::toggled, this, &DisplayToolbar::readControls);
+    connect(m_contour, &QCheckBox::toggled, this, &DisplayToolbar::readControls);
+    connect(m_fade, &QCheckBox::toggled, this, &DisplayToolbar::readControls);
+    connect(m_threshold, &QSlider::valueChanged, this, &DisplayToolbar::readControls);
+    connect(m_gridAction, &QAction::toggled, this, [this](bool on) {
+        m_display.grid = on;
+        Q_EMIT displayChanged(m_display);
+    });
+    connect(m_seedBox, &QSpinBox::valueChanged, this,
+            [this](int v) { Q_EMIT seedChanged(static_cast<std::uint64_t>(v)); });
+    setDisplay(m_display);
+}
+
+void DisplayToolbar::readControls() {
+    DisplaySettings d = m_display;
+    d.colormap = m_colormap->currentText();
+    d.opacity = m_opacity->value() / 100.0;
+    d.sharedScale = m_scaleMode->currentIndex() == 0;
+    d.maskBelowThreshold = m_mask->isChecked();
+    d.contour = m_contour->isChecked();
+    d.fadeLowValues = m_fade->isChecked();
+    d.thresholdFraction = m_threshold->value() / 100.0;
+    m_display = d;
+    Q_EMIT displayChanged(d);
+}
+
+void DisplayToolbar::setDisplay(const DisplaySettings& display) {
+    m_display = display;
+    const QSignalBlocker b1(m_colormap), b2(m_opacity), b3(m_scaleMode), b4(m_mask), b5(m_contour),
+        b6(m_threshold), b7(m_gridAction), b8(m_fade);
+    m_colormap->setCurrentText(display.colormap);
+    m_opacity->setValue(static_cast<int>(display.opacity * 100 + 0.5));
+    m_scaleMode->setCurrentIndex(display.sharedScale ? 0 : 1);
+    m_mask->setChecked(display.maskBelowThreshold);
+    m_contour->setChecked(display.contour);
+    m_fade->setChecked(display.fadeLowValues);
+    m_threshold->setValue(static_cast<int>(display.thresholdFraction * 100 + 0.5));
+    m_gridAction->setChecked(display.grid);
+}
+
+void DisplayToolbar::setSeed(std::uint64_t seed) {
+    const QSignalBlocker block(m_seedBox);
+    m_seedBox->setValue(static_cast<int>(seed));
+}
+
+}  // namespace infolens::ui

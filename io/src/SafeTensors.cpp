@@ -109,19 +109,37 @@ SafeTensorsHeader parseSafeTensors(const unsigned char* data, std::size_t size,
     const char* text = reinterpret_cast<const char*>(data + 8);
 
     // nlohmann keeps the last of duplicate keys silently; the callback sees every key.
+    // The callback also bounds the document while it is built: the valid structure is at most
+    // three levels deep ({name: {"shape": [dims]}}) with at most 8 values in any array, so a
+    // 100 MB header of nested or huge arrays is refused before it is allocated.
     std::set<std::string> names;
     std::string duplicate;
+    std::string structure;
+    std::vector<std::size_t> arrayValues;  // values seen in each open array
     nlohmann::json root;
+    using Event = nlohmann::json::parse_event_t;
     try {
         root = nlohmann::json::parse(
-            text, text + header.headerBytes,
-            [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-                if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
+            text, text + header.headerBytes, [&](int depth, Event event, nlohmann::json& parsed) {
+                if (event == Event::key && depth == 1 &&
                     !names.insert(parsed.get<std::string>()).second && duplicate.empty()) {
                     duplicate = parsed.get<std::string>();
                 }
+                if ((event == Event::object_start || event == Event::array_start) && depth > 2)
+                    structure = "the header nests deeper than a tensor entry";
+                if (event == Event::array_start)
+                    arrayValues.push_back(0);
+                if (event == Event::array_end && !arrayValues.empty())
+                    arrayValues.pop_back();
+                if (event == Event::value && !arrayValues.empty() &&
+                    ++arrayValues.back() > static_cast<std::size_t>(kMaxTensorRank))
+                    structure = "an array in the header has more than 8 values";
+                if (!structure.empty())
+                    throw FormatError(structure);
                 return true;
             });
+    } catch (const FormatError& e) {
+        bad(what, e.what());
     } catch (const nlohmann::json::exception& e) {
         bad(what, std::string("the header is not valid JSON (") + e.what() + ")");
     }
@@ -260,6 +278,11 @@ void SafeTensorsFile::copyBytes(const TensorInfo& t, void* destination) const {
 std::vector<float> SafeTensorsFile::toFloat32(const TensorInfo& t) const {
     const std::size_t n = static_cast<std::size_t>(t.numel());
     const std::size_t width = byteSize(t.dtype);
+    // The info may have been edited by the caller: never read more than its byte range holds.
+    if (width == 0 || t.end - t.begin != n * width)
+        throw FormatError("'" + m_path + "': tensor '" + t.name + "' has " +
+                          std::to_string(t.end - t.begin) + " bytes but its shape needs " +
+                          std::to_string(n * width));
     std::vector<unsigned char> raw(static_cast<std::size_t>(t.end - t.begin));
     copyBytes(t, raw.data());
     std::vector<float> out(n);

@@ -94,6 +94,7 @@ struct LiveWorker::Impl {
 
     void main();
     bool loadModel();
+    bool failLoad(const std::string& why);
     void failRequest(std::uint64_t generation, const std::string& prompt, const std::string& error);
     void runInfo(const InfoJob& job, const std::shared_ptr<CancelToken>& token);
     void runGenerate(const GenerateJob& job, const std::shared_ptr<CancelToken>& token);
@@ -105,6 +106,17 @@ struct LiveWorker::Impl {
     }
     void reportModel(ModelStatus status) { invokeSafely(onModel, status, "model"); }
 };
+
+bool LiveWorker::Impl::failLoad(const std::string& why) {
+    loadError = "the model '" + spec + "' could not be loaded: " + why;
+    model.reset();
+    engine.reset();
+    loadState.store(static_cast<int>(ModelStatus::State::Failed));
+    // model() promises an infolens::Error whatever the family threw.
+    loadedPromise.set_exception(std::make_exception_ptr(ModelError(loadError)));
+    reportModel({ModelStatus::State::Failed, loadError, {}});
+    return false;
+}
 
 bool LiveWorker::Impl::loadModel() {
     ModelStatus status;
@@ -126,12 +138,9 @@ bool LiveWorker::Impl::loadModel() {
         summary.samplePrompt = model->sample.prompt;
         engine = std::make_unique<InfoEngine>(model->denoiser, model->textEncoder);
     } catch (const std::exception& e) {
-        loadError = "the model '" + spec + "' could not be loaded: " + e.what();
-        model.reset();
-        loadState.store(static_cast<int>(ModelStatus::State::Failed));
-        loadedPromise.set_exception(std::current_exception());
-        reportModel({ModelStatus::State::Failed, loadError, {}});
-        return false;
+        return failLoad(e.what());
+    } catch (...) {
+        return failLoad("unknown error");
     }
     loadState.store(static_cast<int>(ModelStatus::State::Ready));
     loadedPromise.set_value();
@@ -408,13 +417,22 @@ std::uint64_t LiveWorker::generate(const std::string& prompt, std::uint64_t seed
 }
 
 void LiveWorker::cancel() {
+    cancelMaps();
+    cancelGeneration();
+}
+
+void LiveWorker::cancelMaps() {
     std::lock_guard<std::mutex> lock(m_impl->mutex);
     m_impl->generation.fetch_add(1);
-    m_impl->generateGeneration.fetch_add(1);
     m_impl->pendingInfo.reset();
-    m_impl->pendingGenerate.reset();
     if (m_impl->running)
         m_impl->running->cancel();
+}
+
+void LiveWorker::cancelGeneration() {
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->generateGeneration.fetch_add(1);
+    m_impl->pendingGenerate.reset();
     if (m_impl->runningGenerate)
         m_impl->runningGenerate->cancel();
 }

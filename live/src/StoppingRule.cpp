@@ -8,8 +8,10 @@
 namespace infolens {
 
 StoppingRule::StoppingRule(StoppingSettings settings) : m_settings(settings) {
-    if (m_settings.replicas < 1 || m_settings.confirmations < 1 || m_settings.minDraws < 0)
+    if (m_settings.replicas < 1 || m_settings.confirmations < 1)
         throw Error("stopping rule: replicas and confirmations must be at least 1");
+    if (m_settings.minDraws < 0)
+        throw Error("stopping rule: the minimum number of draws cannot be negative");
     if (!(m_settings.targetRelativeSe >= 0.0) || !(m_settings.absoluteSeFloor >= 0.0))
         throw Error("stopping rule: SE targets must be non-negative");
 }

@@ -122,6 +122,16 @@ TEST_CASE("malformed safetensors are refused with the problem named", "[safetens
                                 R"( "w": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})";
         CHECK_THAT(errorOf(withHeader(dup, 8)), Catch::Contains("'w' appears twice"));
     }
+    SECTION("headers built to exhaust memory are refused while parsing") {
+        std::string nested = R"({"w": {"dtype": "F32", "shape": )";
+        nested += std::string(10000, '[') + std::string(10000, ']') + "}}";
+        CHECK_THAT(errorOf(withHeader(nested, 0)), Catch::Contains("nests deeper"));
+        std::string longShape = R"({"w": {"dtype": "F32", "data_offsets": [0, 0], "shape": [1)";
+        for (int i = 0; i < 100000; ++i)
+            longShape += ",1";
+        CHECK_THAT(errorOf(withHeader(longShape + "]}}", 0)),
+                   Catch::Contains("more than 8 values"));
+    }
     SECTION("dtypes") {
         CHECK_THAT(errorOf(withHeader(
                        R"({"w": {"dtype": "F8_E4M3", "shape": [1], "data_offsets": [0, 1]}})", 1)),

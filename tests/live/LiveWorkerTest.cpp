@@ -2,6 +2,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "infolens/io/ImageIO.h"
 #include "infolens/live/LiveWorker.h"
 #include "infolens/model/Model.h"
+#include "infolens/model/ModelRegistry.h"
 #include "infolens/models/BuiltinFamilies.h"
 #include "infolens/models/shapes/ShapesFamily.h"
 
@@ -194,6 +196,22 @@ TEST_CASE("a callback that throws does not end the worker", "[worker]") {
 TEST_CASE("requests made while the model loads are computed; after a failed load answered",
           "[worker]") {
     SECTION("loading") {
+        // A family whose load waits for a latch: the request is certainly made while loading.
+        std::promise<void> release;
+        std::shared_future<void> released = release.get_future().share();
+        ModelRegistry registry;
+        ModelFamily slow;
+        slow.name = "slow";
+        slow.bundleKinds = {"slow-kind"};
+        slow.openBuiltin = [released](const std::string& spec) -> std::shared_ptr<Model> {
+            if (spec != "slow:default")
+                return nullptr;
+            released.wait();
+            return builtinRegistry().load("default");
+        };
+        slow.openBundle = [](const BundleManifest&) -> std::shared_ptr<Model> { return nullptr; };
+        registry.add(slow);
+
         Inbox inbox;
         std::vector<ModelStatus::State> states;
         std::mutex statesMutex;
@@ -201,14 +219,22 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
             (std::filesystem::path(shapesSampleDirectory()) / "0002.png").string();
         auto image = std::make_shared<const Image>(fitImage(loadImage(samplePath), 64, 64));
         LiveWorker worker(
-            builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); }, {}, 100,
+            registry, "slow:default", [&](auto r) { inbox.push(std::move(r)); }, {}, 100,
             [&](const ModelStatus& s) {
                 std::lock_guard<std::mutex> lock(statesMutex);
                 states.push_back(s.state);
             });
-        // Submitted at once, before the load can have finished.
+        CHECK(worker.status().state == ModelStatus::State::Loading);
+        CHECK(worker.analyze("a red circle").problem == "the model is still loading");
         const std::uint64_t g = worker.submit(request("a red circle", image, 8));
+        std::this_thread::sleep_for(50ms);
+        CHECK(worker.status().state == ModelStatus::State::Loading);  // still held by the latch
+        release.set_value();
         REQUIRE(inbox.wait([&](const auto& rs) { return finishedFor(rs, g); }));
+        {
+            std::lock_guard<std::mutex> lock(inbox.mutex);
+            CHECK(inbox.results.back()->error.empty());
+        }
         std::lock_guard<std::mutex> lock(statesMutex);
         REQUIRE(states.size() == 2);
         CHECK(states[0] == ModelStatus::State::Loading);
@@ -226,6 +252,7 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
         CHECK_THAT(inbox.results.back()->error, Catch::Contains("could not be loaded"));
         CHECK(worker.status().state == ModelStatus::State::Failed);
         CHECK_THAT(worker.analyze("a red circle").problem, Catch::Contains("could not be loaded"));
+        CHECK_THROWS_AS(worker.model(), ModelError);  // the documented type, whatever was thrown
     }
 }
 
@@ -306,4 +333,33 @@ TEST_CASE("destroying the worker during a generation stops it within one step", 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CHECK(seconds < 10.0);  // one DDIM step is milliseconds; this only catches a hang
     CHECK(generated.load() == 0);
+}
+
+TEST_CASE("cancelling the maps leaves a generation running; cancelling it delivers nothing",
+          "[worker]") {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::vector<std::shared_ptr<const GenerateResult>> generated;
+    LiveWorker worker(
+        builtinRegistry(), "default", [](auto) {},
+        [&](auto r) {
+            std::lock_guard<std::mutex> lock(mutex);
+            generated.push_back(std::move(r));
+            done.notify_all();
+        });
+    worker.model();
+    // The app recomputes (and so cancels maps) while a generation it asked for is running.
+    const std::uint64_t kept = worker.generate("a red circle", 3, 20);
+    worker.cancelMaps();
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        REQUIRE(done.wait_for(lock, 120s, [&] { return !generated.empty(); }));
+        CHECK(generated.back()->generation == kept);
+        CHECK(generated.back()->error.empty());
+    }
+    worker.generate("a green circle", 4, 50);
+    worker.cancelGeneration();
+    std::this_thread::sleep_for(500ms);
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(generated.size() == 1);
 }

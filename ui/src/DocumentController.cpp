@@ -212,6 +212,7 @@ void DocumentController::showImage(const Image& loaded, const QString& path) {
     const std::string hash = sha256FileHex(path.toStdString());
     // Everything read: only now replace the current state.
     m_bridge.ignorePendingGeneration();
+    Q_EMIT message(QString(), 0);  // no "Generating…" left behind
     const QString absolute = QFileInfo(path).absoluteFilePath();
     m_image = std::make_shared<const Image>(fitted);
     m_imagePath = absolute;
@@ -242,6 +243,7 @@ void DocumentController::showSession(const SessionState& s, const QString& path)
     const Image fitted = fitToModel(loaded, &fitNote);
     // Everything read: only now replace the current state.
     m_bridge.ignorePendingGeneration();
+    Q_EMIT message(QString(), 0);
     m_image = std::make_shared<const Image>(fitted);
     m_imagePath = q(s.imagePath);
     m_imageHash = q(hash);
@@ -322,6 +324,7 @@ void DocumentController::generateImage(const QString& prompt, std::uint64_t seed
 
 void DocumentController::showGenerated(std::shared_ptr<const GenerateResult> r) {
     if (!r->error.empty()) {
+        Q_EMIT message(QString(), 0);
         Q_EMIT failed(tr("Generate"), q(r->error));
         Q_EMIT computeRequested();  // the maps of the current image were interrupted
         return;

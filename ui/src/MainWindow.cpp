@@ -117,8 +117,12 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         m_sampling.seed = seed;
         recompute();
     });
-    connect(m_toolbar, &DisplayToolbar::generateRequested, this,
-            [this] { m_documents->generateImage(m_prompt->prompt(), m_sampling.seed); });
+    connect(m_toolbar, &DisplayToolbar::generateRequested, this, [this] {
+        // Typing still in the debounce window is committed first, so its recompute cannot land
+        // after the generation starts.
+        m_prompt->flush();
+        m_documents->generateImage(m_prompt->prompt(), m_sampling.seed);
+    });
     connect(m_documents, &DocumentController::imageChanged, this, &MainWindow::setImage);
     connect(m_documents, &DocumentController::restored, this, &MainWindow::applyDocument);
     connect(m_documents, &DocumentController::sampleChosen, this, [this](const QString& caption) {
@@ -315,7 +319,7 @@ void MainWindow::recompute() {
     const PromptAnalysis analysis = m_bridge->analyze(m_prompt->prompt());
     const std::shared_ptr<const Image> image = m_documents->image();
     if (!image || !analysis.problem.empty() || !m_bridge->unusableReason().isEmpty()) {
-        m_bridge->cancel();
+        m_bridge->cancelMaps();  // a generation asked for meanwhile must still arrive
         clearMaps();
         return;
     }

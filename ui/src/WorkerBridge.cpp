@@ -79,6 +79,16 @@ void WorkerBridge::cancel() {
     m_latest = m_worker->latestGeneration();
 }
 
+void WorkerBridge::cancelMaps() {
+    m_worker->cancelMaps();
+    m_latest = m_worker->latestGeneration();
+}
+
+void WorkerBridge::ignorePendingGeneration() {
+    m_worker->cancelGeneration();  // stop the DDIM steps too, so new maps need not wait
+    m_latestGenerate = 0;
+}
+
 void WorkerBridge::receive(std::shared_ptr<const LiveResult> result) {
     if (result->generation != m_latest)
         return;  // stale: a newer request exists

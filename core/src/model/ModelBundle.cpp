@@ -130,10 +130,15 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     m.dataShape = field<std::vector<int64_t>>(root, "data_shape", "", directory);
     if (m.dataShape.size() != 3)
         fail(directory, "data_shape must be [C, H, W]");
+    constexpr int64_t kMaxDataElements = int64_t{1} << 26;  // 64 M values per image
+    int64_t elements = 1;
     for (const int64_t d : m.dataShape) {
         if (d < 1 || d > 1 << 16)
             fail(directory, "data_shape has an impossible size");
+        elements *= d;  // at most 2^48: no overflow
     }
+    if (elements > kMaxDataElements)
+        fail(directory, "data_shape has more than 2^26 values per image");
 
     const json schedule = field<json>(root, "schedule", "", directory);
     m.scheduleType = field<std::string>(schedule, "type", "schedule.", directory);

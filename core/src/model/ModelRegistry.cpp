@@ -51,17 +51,19 @@ std::shared_ptr<Model> ModelRegistry::load(const std::string& spec) const {
                     (help.empty() ? std::string() : " (" + help + ")") +
                     " nor an existing bundle directory");
     }
-    const BundleManifest manifest = readBundle(spec);
+    // The kind decides first: a bundle this build cannot run is said so before any file of it is
+    // hashed (checkpoints can be gigabytes).
+    const BundleManifest unverified = readBundle(spec, false);
     for (const ModelFamily& family : m_families) {
         const auto& kinds = family.bundleKinds;
-        if (std::find(kinds.begin(), kinds.end(), manifest.kind) != kinds.end())
-            return family.openBundle(manifest);
+        if (std::find(kinds.begin(), kinds.end(), unverified.kind) != kinds.end())
+            return family.openBundle(readBundle(spec, true));
     }
     for (const auto& [kind, why] : m_reserved) {
-        if (kind == manifest.kind)
+        if (kind == unverified.kind)
             throw ModelError("model bundle '" + spec + "' has kind '" + kind + "': " + why);
     }
-    throw ModelError("model bundle '" + spec + "' has kind '" + manifest.kind +
+    throw ModelError("model bundle '" + spec + "' has kind '" + unverified.kind +
                      "', which this build cannot run (supported: " + joined(bundleKinds()) + ")");
 }
 

@@ -286,6 +286,8 @@ std::vector<ClipToken> ClipTokenizer::encode(const std::string& prompt) const {
 
 std::vector<int> ClipTokenizer::wrap(const std::vector<ClipToken>& tokens, int padId,
                                      int contextLength) {
+    if (contextLength < 2)
+        throw Error("a CLIP context holds at least the start and end tokens");
     std::vector<int> ids;
     ids.reserve(static_cast<std::size_t>(contextLength));
     ids.push_back(kStartOfText);

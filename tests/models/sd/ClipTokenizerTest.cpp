@@ -2,7 +2,9 @@
 // bumblebee, apple/ml-stable-diffusion, transformers' toy-vocabulary test).
 #include "infolens/models/sd/ClipTokenizer.h"
 
+#include "TestFiles.h"
 #include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
 
 #include <catch2/catch.hpp>
 
@@ -120,4 +122,12 @@ TEST_CASE("the BPE merge loop on transformers' toy vocabulary", "[clip]") {
 
 TEST_CASE("a malformed merges file is a clear model error", "[clip]") {
     CHECK_THROWS_AS(ClipTokenizer::fromMergesFile("/nonexistent/merges.txt"), infolens::ModelError);
+    TempDir dir;
+    infolens::writeFileAtomically(dir.file("bad.txt"), std::string("i n\nthree symbols here\n"));
+    CHECK_THROWS_WITH(ClipTokenizer::fromMergesFile(dir.file("bad.txt")),
+                      Catch::Contains("line 2: expected two symbols"));
+    infolens::writeFileAtomically(dir.file("short.txt"), std::string("i n\nt h\n"));
+    CHECK_THROWS_WITH(ClipTokenizer::fromMergesFile(dir.file("short.txt")),
+                      Catch::Contains("uses exactly 48894"));
+    CHECK_THROWS(ClipTokenizer::wrap({}, 0, 1));  // no room for start and end
 }

@@ -118,7 +118,12 @@ class LiveWorker {
     // Replaces any pending request and cancels the running one. Returns the request's generation.
     std::uint64_t submit(LiveRequest request);
     std::uint64_t generate(const std::string& prompt, std::uint64_t seed, int steps = 40);
+    // Cancels the map computation (running and pending) and any generation.
     void cancel();
+    // Cancels only the map computation; a generation in progress goes on.
+    void cancelMaps();
+    // Cancels only the generation (running and pending); its result is never delivered.
+    void cancelGeneration();
     std::uint64_t latestGeneration() const;
     WorkerStats stats() const;
 

@@ -38,8 +38,10 @@ class WorkerBridge : public QObject {
     void submit(LiveRequest request);
     void generate(const QString& prompt, std::uint64_t seed);
     void cancel();
+    // Only the maps: a generation in progress goes on (recomputing must not drop it).
+    void cancelMaps();
     // A generated image still on its way is dropped (the user opened something else).
-    void ignorePendingGeneration() { m_latestGenerate = 0; }
+    void ignorePendingGeneration();
     std::uint64_t latestGeneration() const { return m_latest; }
 
   Q_SIGNALS:

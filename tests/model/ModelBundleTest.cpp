@@ -40,7 +40,7 @@ BundleManifest writeGaussianBundle(const std::string& dir) {
 
 std::string loadError(const std::string& dir) {
     try {
-        builtinRegistry().load(dir);
+        (void)builtinRegistry().load(dir);
     } catch (const Error& e) {
         return e.what();
     }

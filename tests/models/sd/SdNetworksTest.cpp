@@ -1,4 +1,4 @@
-// The SD text encoders against the independent reference (tools/sd-reference): the tiny SD 1
+// The SD networks against the independent reference (tools/sd-reference). Text encoders: the tiny SD 1
 // (HF CLIP naming, F16 weights) and SD 2 (OpenCLIP naming, BF16 weights, penultimate layer)
 // checkpoints, run on the reference's token ids, must give its conditioning to 1e-4.
 #include <torch/torch.h>
@@ -7,6 +7,7 @@
 #include "infolens/models/sd/ClipTextEncoder.h"
 #include "infolens/models/sd/ClipTokenizer.h"
 #include "infolens/models/sd/SdCheckpoint.h"
+#include "infolens/models/sd/SdVae.h"
 
 #include <catch2/catch.hpp>
 
@@ -85,4 +86,25 @@ TEST_CASE("a checkpoint without the expected tensors names what is missing", "[s
         Catch::Contains("has shape [16], expected [32]"));
     CHECK_THROWS_WITH(checkpoint.tensor("no.such.key"),
                       Catch::Contains("has no tensor 'no.such.key'"));
+}
+
+TEST_CASE("the SD autoencoder matches the reference moments and decoding", "[sd]") {
+    // The aligned checkpoint and the unaligned VAE-only copy must give the same numbers.
+    for (const char* file : {"tiny-sd1.safetensors", "tiny-sd1-unaligned.safetensors"}) {
+        INFO(file);
+        const SdCheckpoint checkpoint(dataFile(file));
+        const SdCheckpoint golden(dataFile("tiny-sd1-golden.safetensors"));
+        const SdVae vae(checkpoint);
+        CHECK(vae.downsampling() == 2);
+        CHECK(vae.latentChannels() == 4);
+        torch::InferenceMode guard;
+        const torch::Tensor moments = vae.moments(golden.tensor("image"));
+        requireClose(moments, golden.tensor("moments"));
+        const torch::Tensor mean = golden.tensor("moments").narrow(1, 0, 4);
+        requireClose(vae.decode(mean), golden.tensor("decoded"));
+    }
+    const SdCheckpoint sd2(dataFile("tiny-sd2.safetensors"));
+    const SdCheckpoint golden2(dataFile("tiny-sd2-golden.safetensors"));
+    torch::InferenceMode guard;
+    requireClose(SdVae(sd2).moments(golden2.tensor("image")), golden2.tensor("moments"));
 }

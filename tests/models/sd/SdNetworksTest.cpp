@@ -1,5 +1,5 @@
-// The SD networks against the independent reference (tools/sd-reference). Text encoders: the tiny SD 1
-// (HF CLIP naming, F16 weights) and SD 2 (OpenCLIP naming, BF16 weights, penultimate layer)
+// The SD networks against the independent reference (tools/sd-reference). Text encoders: the tiny
+// SD 1 (HF CLIP naming, F16 weights) and SD 2 (OpenCLIP naming, BF16 weights, penultimate layer)
 // checkpoints, run on the reference's token ids, must give its conditioning to 1e-4.
 #include <torch/torch.h>
 
@@ -7,6 +7,7 @@
 #include "infolens/models/sd/ClipTextEncoder.h"
 #include "infolens/models/sd/ClipTokenizer.h"
 #include "infolens/models/sd/SdCheckpoint.h"
+#include "infolens/models/sd/SdUNet.h"
 #include "infolens/models/sd/SdVae.h"
 
 #include <catch2/catch.hpp>
@@ -107,4 +108,25 @@ TEST_CASE("the SD autoencoder matches the reference moments and decoding", "[sd]
     const SdCheckpoint golden2(dataFile("tiny-sd2-golden.safetensors"));
     torch::InferenceMode guard;
     requireClose(SdVae(sd2).moments(golden2.tensor("image")), golden2.tensor("moments"));
+}
+
+TEST_CASE("the SD 1 and SD 2 UNets match the reference at fractional timesteps", "[sd]") {
+    for (const auto& [model, heads] :
+         {std::make_pair(std::string("tiny-sd1"), SdHeads{2, -1}),      // num_heads 2
+          std::make_pair(std::string("tiny-sd2"), SdHeads{-1, 16})}) {  // num_head_channels 16
+        INFO(model);
+        const SdCheckpoint checkpoint(dataFile(model + ".safetensors"));
+        const SdCheckpoint golden(dataFile(model + "-golden.safetensors"));
+        const SdUNet unet(checkpoint, heads);
+        CHECK(unet.inChannels() == 4);
+        CHECK(unet.contextDim() == 16);
+        torch::InferenceMode guard;
+        const torch::Tensor eps =
+            unet.forward(golden.tensor("x_t"), golden.tensor("t"), golden.tensor("text_out"));
+        requireClose(eps, golden.tensor("unet_out"));
+        // The timestep matters (a tiny config with only 32-channel blocks would erase it).
+        const torch::Tensor shifted = unet.forward(golden.tensor("x_t"), golden.tensor("t") + 100.0,
+                                                   golden.tensor("text_out"));
+        CHECK((shifted - eps).abs().max().item<double>() > 1e-3);
+    }
 }

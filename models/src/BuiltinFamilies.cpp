@@ -1,6 +1,7 @@
 #include "infolens/models/BuiltinFamilies.h"
 
 #include "infolens/models/gaussian/GaussianFamily.h"
+#include "infolens/models/sd/SdModel.h"
 #include "infolens/models/shapes/ShapesFamily.h"
 
 namespace infolens {
@@ -8,9 +9,10 @@ namespace infolens {
 void registerBuiltinFamilies(ModelRegistry& registry) {
     registerGaussianFamily(registry);
     registerShapesFamily(registry);
+    registerSdFamily(registry);
     registry.reserveKind("stable-diffusion",
-                         "native Stable Diffusion is reserved for a later version of InfoLens and "
-                         "cannot be opened by this build");
+                         "Stable Diffusion opens from its .safetensors file (give its path as the "
+                         "model), not from a bundle directory");
 }
 
 const ModelRegistry& builtinRegistry() {

@@ -83,7 +83,7 @@ TEST_CASE("the registry refuses duplicate families and kinds, and names what it 
     CHECK_THROWS_WITH(registry.load(dir.path()), Catch::Contains("supported: alpha-kind"));
 }
 
-TEST_CASE("built-in families: the old shapes kind loads, stable-diffusion is reserved",
+TEST_CASE("built-in families: the old shapes kind loads, stable-diffusion bundles are refused",
           "[registry]") {
     const ModelRegistry& registry = builtinRegistry();
     const auto kinds = registry.bundleKinds();
@@ -91,7 +91,7 @@ TEST_CASE("built-in families: the old shapes kind loads, stable-diffusion is res
     CHECK(std::find(kinds.begin(), kinds.end(), "latent-diffusion") != kinds.end());
     TempDir dir;
     writeBundle(dir.path(), "stable-diffusion");
-    CHECK_THROWS_WITH(registry.load(dir.path()), Catch::Contains("reserved"));
+    CHECK_THROWS_WITH(registry.load(dir.path()), Catch::Contains("opens from its .safetensors file"));
     // The shipped default (manifest kind "latent-diffusion") opens as the canonical kind.
     CHECK(registry.load("default")->kind == "shapes-ldm");
 }

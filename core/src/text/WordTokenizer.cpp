@@ -63,7 +63,11 @@ Tokenization WordTokenizer::tokenize(const std::string& prompt) const {
         const auto found = m_index.find(lowerAscii(token.text));
         token.id = found == m_index.end() ? kUnk : found->second;
         token.unknown = found == m_index.end();
-        if (span.isWord) {
+        // A symbol outside the vocabulary is read as [UNK] and moves the model like any word, so
+        // it is reported as an unknown word of its own (a chip in the app, a row with its own CMI,
+        // an entry in the CLI's unknown_words) rather than changing the numbers unseen. Known
+        // symbols ("," in the shapes vocabulary) stay punctuation.
+        if (span.isWord || token.unknown) {
             token.word = static_cast<int>(result.words.size());
             Word word;
             word.text = token.text;

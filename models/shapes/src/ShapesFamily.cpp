@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "infolens/Error.h"
+#include "infolens/model/DataPaths.h"
 #include "infolens/models/shapes/ShapesModel.h"
 
 namespace infolens {
@@ -14,12 +15,6 @@ namespace {
 
 constexpr const char* kDefaultSpec = "default";
 constexpr const char* kSampleName = "0002";
-
-std::string executableDirectory() {
-    std::error_code error;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-    return error ? std::string() : exe.parent_path().string();
-}
 
 std::string trimmed(const std::string& text) {
     const auto begin = text.find_first_not_of(" \t\r\n");
@@ -76,48 +71,26 @@ std::shared_ptr<Model> openBuiltin(const std::string& spec) {
     return openBundle(readBundle(shapesDefaultModelDirectory()));
 }
 
-std::vector<std::string> installedCandidates(const char* envVariable, const char* sourceDir,
-                                             const char* installDir, const std::string& relative) {
-    std::vector<std::string> candidates;
-    if (const char* env = std::getenv(envVariable))
-        candidates.emplace_back(env);
-    if (sourceDir)
-        candidates.emplace_back(sourceDir);
-    const std::string exeDir = executableDirectory();
-    if (!exeDir.empty())
-        candidates.push_back(exeDir + "/../share/infolens/" + relative);
-    if (installDir)
-        candidates.emplace_back(installDir);
-    return candidates;
-}
-
 }  // namespace
 
 std::vector<std::string> shapesDefaultModelCandidates() {
-    return installedCandidates("INFOLENS_DEFAULT_MODEL", INFOLENS_SOURCE_MODEL_DIR,
-                               INFOLENS_INSTALL_MODEL_DIR, "models/shapes-v2");
+    return installedDataCandidates("INFOLENS_DEFAULT_MODEL", INFOLENS_SOURCE_MODEL_DIR,
+                                   INFOLENS_INSTALL_MODEL_DIR, "models/shapes-v2");
 }
 
 std::string shapesDefaultModelDirectory() {
-    std::string looked;
-    for (const std::string& dir : shapesDefaultModelCandidates()) {
-        if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json"))
-            return dir;
-        looked += "\n  " + dir;
+    try {
+        return findInstalledData(shapesDefaultModelCandidates(), "manifest.json",
+                                 "the default model (shapes-v2)");
+    } catch (const Error& e) {
+        throw ModelError(e.what());
     }
-    throw ModelError("the default model (shapes-v2) is not installed; looked in:" + looked);
 }
 
 std::string shapesSampleDirectory() {
-    std::string looked;
-    for (const std::string& dir :
-         installedCandidates("INFOLENS_SAMPLES", INFOLENS_SOURCE_SAMPLE_DIR,
-                             INFOLENS_INSTALL_SAMPLE_DIR, "samples")) {
-        if (std::filesystem::exists(std::filesystem::path(dir) / "0002.png"))
-            return dir;
-        looked += "\n  " + dir;
-    }
-    throw Error("the bundled sample images are not installed; looked in:" + looked);
+    return findInstalledData(installedDataCandidates("INFOLENS_SAMPLES", INFOLENS_SOURCE_SAMPLE_DIR,
+                                                     INFOLENS_INSTALL_SAMPLE_DIR, "samples"),
+                             "0002.png", "the bundled sample images");
 }
 
 ShapesModelHandle openShapesModel(const std::string& spec) {

@@ -186,9 +186,17 @@ int mapsCommand(int argc, char** argv) {
     nlohmann::json mi;
     int index = 0;
     for (const PairResult& p : result.pairs) {
-        nlohmann::json entry = {{"nats", p.io.value},          {"se_nats", p.io.se},
-                                {"bits", p.io.value / kLn2},   {"se_bits", p.io.se / kLn2},
-                                {"standard_nats", p.is.value}, {"standard_se_nats", p.is.se}};
+        // nats/bits: the orthogonal form i_o (how far the prompt or word moves the model's
+        // prediction; the maps); standard_*: the standard form i_s (how much better the image is
+        // explained with it; can be negative). See "forms" below.
+        nlohmann::json entry = {{"nats", p.io.value},
+                                {"se_nats", p.io.se},
+                                {"bits", p.io.value / kLn2},
+                                {"se_bits", p.io.se / kLn2},
+                                {"standard_nats", p.is.value},
+                                {"standard_se_nats", p.is.se},
+                                {"standard_bits", p.is.value / kLn2},
+                                {"standard_se_bits", p.is.se / kLn2}};
         if (p.pair.kind == PairKind::Mi) {
             mi = entry;
             continue;
@@ -205,15 +213,23 @@ int mapsCommand(int argc, char** argv) {
                         {p.ioMap.size(0), p.ioMap.size(1)});
         entry["word"] = p.pair.label;
         entry["span"] = {p.pair.span.begin, p.pair.span.end};
+        entry["kind"] = p.pair.span.isWord ? "word" : "symbol";
         entry["without"] = result.conditions[p.pair.c2];
         entry["map_png"] = stem.str() + ".png";
         entry["map_npy"] = stem.str() + ".npy";
         words.push_back(entry);
     }
+    // Words and symbols the model reads as [UNK] (the word tokenizer lists an unknown symbol as a
+    // word of its own, so it has a row above): each one changes every number, so say so.
     nlohmann::json unknown = nlohmann::json::array();
+    nlohmann::json notices = nlohmann::json::array();
     for (const Word& w : tokens.words) {
-        if (w.unknown)
-            unknown.push_back(w.text);
+        if (!w.unknown)
+            continue;
+        unknown.push_back(w.text);
+        notices.push_back(std::string(w.span.isWord ? "word" : "symbol") + " '" + w.text +
+                          "' is not in the model's vocabulary: it is read as [UNK], which changes "
+                          "the other values; its own row gives its CMI");
     }
     const nlohmann::json values = {
         {"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
@@ -225,7 +241,16 @@ int mapsCommand(int argc, char** argv) {
         {"evaluations", result.evaluations},
         {"png_scale_bits_per_pixel", {0.0, hi}},
         {"npy_units", "nats per pixel"},
+        {"forms",
+         {{"bits",
+           "i_o, orthogonal form: how far the text moves the model's prediction (>= 0); "
+           "the maps are i_o"},
+          {"standard_bits",
+           "i_s, standard form: log p(image | text) - log p(image | without "
+           "it), how much better the text explains the image (can be "
+           "negative)"}}},
         {"unknown_words", unknown},
+        {"notices", notices},
         {"mi", mi},
         {"words", words}};
     writeFileAtomically((fs::path(outDir) / "values.json").string(), values.dump(2) + "\n");
@@ -237,7 +262,8 @@ int mapsCommand(int argc, char** argv) {
                   << " bits\n";
     }
     if (!unknown.empty())
-        std::cout << "unknown words (ignored by the model): " << unknown.dump() << "\n";
+        std::cout << "not in the model's vocabulary (read as [UNK], each with its own row above): "
+                  << unknown.dump() << "\n";
     std::cout << "wrote " << words.size() << " maps and values.json to " << outDir << "\n";
     return 0;
 }

@@ -123,8 +123,7 @@ void writeMapsNpy(const std::string& path, const LiveResult& result) {
 void writeValuesCsv(const std::string& path, const LiveResult& result) {
     requireValid(path, result);
     std::string text =
-        "index,word,kind,begin,end,mode,unknown,bits,se_bits,standard_bits,"
-        "standard_se_bits\n";
+        "index,word,kind,begin,end,mode,unknown,i_o_bits,i_o_se_bits,i_s_bits,i_s_se_bits\n";
     auto row = [&](std::size_t index, const std::string& word, const char* kind, int begin, int end,
                    const char* mode, bool unknown, const WordResult& w) {
         text += std::to_string(index) + "," + csvField(word) + "," + kind + "," +
@@ -160,6 +159,14 @@ void writeValuesJson(const std::string& path, const LiveResult& result, const js
         {"format", "infolens-values"},
         {"version", 1},
         {"units", "bits"},
+        {"forms",
+         {{"bits",
+           "i_o, the orthogonal form: how far the text moves the model's prediction "
+           "(never negative); the maps are i_o"},
+          {"standardBits",
+           "i_s, the standard form: log p(image | text) - log p(image | without "
+           "it), how much better the text explains the image (can be "
+           "negative)"}}},
         {"prompt", result.prompt},
         {"drawsDone", result.drawsDone},
         {"sampleCap", result.sampleCap},

@@ -127,6 +127,45 @@ TEST_CASE("maps on a shipped sample with the default model puts each colour word
     CHECK(checked == static_cast<int>(truth["objects"].size()));
 }
 
+// Issue 16.3: a symbol outside the vocabulary is read as [UNK] and changes the numbers, so it
+// is a word of its own (a row with its CMI) and values.json lists it, as the app shows it.
+TEST_CASE("maps lists symbols the model reads as [UNK] and gives them their own rows",
+          "[cli][model]") {
+    TempDir dir;
+    const std::string sample = std::string(INFOLENS_SOURCE_DIR) + "/resources/samples/0002.png";
+    const RunResult r = runCli("maps --model default --image " + sample +
+                               " --prompt \"a purple triangle; above a green diamond!\" --out " +
+                               dir.path() + " --samples 8 --quiet");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.output, Catch::Contains("read as [UNK]"));
+    const auto bytes = readBytes(dir.file("values.json"));
+    const nlohmann::json values = nlohmann::json::parse(bytes.begin(), bytes.end());
+    CHECK(values["unknown_words"] == nlohmann::json::array({";", "!"}));
+    REQUIRE(values["notices"].size() == 2);
+    CHECK_THAT(values["notices"][0].get<std::string>(), Catch::Contains("';'"));
+    REQUIRE(values["words"].size() == 9);
+    CHECK(values["words"][3]["word"] == ";");
+    CHECK(values["words"][3]["kind"] == "symbol");
+    CHECK(values["words"][8]["word"] == "!");
+    CHECK(values["words"][1]["kind"] == "word");
+    // Both forms, named.
+    CHECK(values["words"][1].contains("standard_bits"));
+    CHECK(values["forms"].contains("standard_bits"));
+
+    // A known symbol ("," is in the shapes vocabulary) stays punctuation: no row, not listed.
+    TempDir known;
+    const RunResult k = runCli("maps --model default --image " + sample +
+                               " --prompt \"a purple triangle, a green diamond\" --out " +
+                               known.path() + " --samples 8 --quiet");
+    INFO(k.output);
+    REQUIRE(k.status == 0);
+    const auto knownBytes = readBytes(known.file("values.json"));
+    const nlohmann::json knownValues = nlohmann::json::parse(knownBytes.begin(), knownBytes.end());
+    CHECK(knownValues["unknown_words"].empty());
+    CHECK(knownValues["words"].size() == 6);
+}
+
 TEST_CASE("the CLI reports bad input clearly and writes nothing", "[cli]") {
     TempDir dir;
     const std::string out = dir.file("out");

@@ -112,8 +112,10 @@ TEST_CASE("values export as CSV with quoting", "[export]") {
     infolens::writeValuesCsv(dir.file("v.csv"), r);
     const std::vector<std::string> rows = lines(readText(dir.file("v.csv")));
     REQUIRE(rows.size() == r.words.size() + 2);
+    // The value columns name their form: i_o (orthogonal) and i_s (standard).
     CHECK(rows[0] ==
-          "index,word,kind,begin,end,mode,unknown,bits,se_bits,standard_bits,standard_se_bits");
+          "index,word,kind,begin,end,mode,unknown,i_o_bits,i_o_se_bits,i_s_bits,"
+          "i_s_se_bits");
     CHECK(rows[1] ==
           "0,\"a x,y say \"\"hi\"\"\",mi,0,14,,false,12.75,1.275,19.125,"
           "1.8214285714285714");
@@ -129,6 +131,9 @@ TEST_CASE("values export as JSON with provenance", "[export]") {
     infolens::writeValuesJson(dir.file("v.json"), r, provenance);
     const auto j = nlohmann::json::parse(readText(dir.file("v.json")));
     CHECK(j["format"] == "infolens-values");
+    // Which form each number is.
+    CHECK_THAT(j["forms"]["bits"].get<std::string>(), Catch::Contains("i_o"));
+    CHECK_THAT(j["forms"]["standardBits"].get<std::string>(), Catch::Contains("i_s"));
     CHECK(j["prompt"] == r.prompt);
     CHECK(j["drawsDone"] == 64);
     CHECK(j["sampleCap"] == 128);

@@ -8,8 +8,11 @@
 #include <QUndoStack>
 
 #include "infolens/ui/DocumentController.h"
+#include "infolens/ui/ExportActions.h"
 #include "infolens/ui/PromptController.h"
 #include "infolens/ui/PromptEditor.h"
+#include "infolens/ui/PromptFit.h"
+#include "infolens/ui/SamplingDialog.h"
 #include "infolens/ui/SettingsStore.h"
 
 using infolens::PromptAnalysis;
@@ -219,6 +222,72 @@ class DocumentConversionTest : public QObject {
     }
 };
 
+// The rule behind the "does not fit" notice (PromptFit.h), on the headline numbers.
+class PromptFitTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    void theHeadlineCasesAndTheEdges() {
+        auto mi = [](double io, double ioSe, double is, double isSe) {
+            infolens::WordResult w;
+            w.bits = io;
+            w.seBits = ioSe;
+            w.standardBits = is;
+            w.standardSeBits = isSe;
+            return w;
+        };
+        using infolens::ui::assessPromptFit;
+        // Sample 0002 with "a red circle" (measured): flagged, and the message says why.
+        const auto wrong = assessPromptFit(mi(185.1, 3.2, -134.9, 8.1));
+        QVERIFY(wrong.poor);
+        QVERIFY2(wrong.message.contains("does not fit the image for this model"),
+                 qPrintable(wrong.message));
+        QVERIFY(wrong.message.contains("below zero"));
+        // Sample 0002 with its caption (measured): fits.
+        QVERIFY(!assessPromptFit(mi(48.3, 1.0, 82.0, 2.3)).poor);
+        QVERIFY(assessPromptFit(mi(48.3, 1.0, 82.0, 2.3)).message.isEmpty());
+        // Far below half of i_o but positive: flagged.
+        const auto low = assessPromptFit(mi(100.0, 1.0, 20.0, 2.0));
+        QVERIFY(low.poor);
+        QVERIFY(low.message.contains("less than half"));
+        // Below half, but within two standard errors of it: not flagged.
+        QVERIFY(!assessPromptFit(mi(100.0, 2.0, 45.0, 4.0)).poor);
+        // Slightly negative but within noise of zero (a near-empty prompt): not flagged.
+        QVERIFY(!assessPromptFit(mi(0.5, 0.1, -0.3, 0.4)).poor);
+        // Negative beyond two standard errors: flagged even when i_o is small.
+        QVERIFY(assessPromptFit(mi(0.5, 0.1, -3.0, 0.5)).poor);
+    }
+};
+
+class SmallPartsTest : public QObject {
+    Q_OBJECT
+  private Q_SLOTS:
+    // The estimation settings dialog shows and returns every field, seeds beyond 2^31 included.
+    void theEstimationSettingsDialogRoundTrips() {
+        infolens::ui::Sampling in;
+        in.seed = 18446744073709551557ull;
+        in.sampleCap = 512;
+        in.targetRelativeSe = 0.0125;
+        in.iidSampler = true;
+        infolens::ui::SamplingDialog dialog;
+        dialog.setSampling(in);
+        const infolens::ui::Sampling out = dialog.sampling();
+        QCOMPARE(out.seed, in.seed);
+        QCOMPARE(out.sampleCap, in.sampleCap);
+        QCOMPARE(out.targetRelativeSe, in.targetRelativeSe);
+        QCOMPARE(out.iidSampler, in.iidSampler);
+    }
+
+    // An export menu item's extension is added unless the name already ends in it.
+    void exportNamesGetTheirMenuItemsExtension() {
+        using infolens::ui::withSuffix;
+        QCOMPARE(withSuffix("/d/values", "csv"), QString("/d/values.csv"));
+        QCOMPARE(withSuffix("/d/values.csv", "csv"), QString("/d/values.csv"));
+        QCOMPARE(withSuffix("/d/values.CSV", "csv"), QString("/d/values.CSV"));
+        QCOMPARE(withSuffix("/d/values.json", "csv"), QString("/d/values.json.csv"));
+        QCOMPARE(withSuffix("", "csv"), QString());
+    }
+};
+
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
@@ -234,6 +303,14 @@ int main(int argc, char** argv) {
     }
     {
         DocumentConversionTest t;
+        failures += QTest::qExec(&t, argc, argv);
+    }
+    {
+        PromptFitTest t;
+        failures += QTest::qExec(&t, argc, argv);
+    }
+    {
+        SmallPartsTest t;
         failures += QTest::qExec(&t, argc, argv);
     }
     return failures == 0 ? 0 : 1;

@@ -4,18 +4,24 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
+#include <QSet>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QUndoStack>
 #include <fstream>
+#include <map>
 
 #include "infolens/io/AtomicFile.h"
 #include "infolens/io/Npy.h"
 #include "infolens/io/SessionFile.h"
 #include "infolens/io/Sha256.h"
 #include "infolens/models/BuiltinFamilies.h"
+#include "infolens/ui/DisplayToolbar.h"
+#include "infolens/ui/ExportActions.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
 #include "infolens/ui/NoticeBar.h"
@@ -407,6 +413,264 @@ class MainWindowTest : public QObject {
         QCOMPARE(QString::fromStdString(saved.imagePath), dir.filePath("g-image-2.png"));
         QVERIFY(QFile::exists(dir.filePath("g-image-2.png")));
         QCOMPARE(saved.imageSha256, infolens::sha256FileHex(saved.imagePath));
+    }
+
+    // Issue 16.1: a prompt that does not describe the image gets a large i_o; both forms are
+    // shown for the prompt and every word, and the notice bar warns when i_s is far below i_o.
+    // Sample 0002 with "a red circle": i_o about 185 bits, i_s about -135; with its own caption
+    // i_o 48, i_s 82 (no warning).
+    void bothFormsAreShownAndAPromptThatDoesNotFitIsFlagged() {
+        StartOptions o = fresh();
+        o.image = kSampleImage;
+        o.prompt = "a red circle";
+        MainWindow w(builtinRegistry(), o);
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, "a red circle"), kTimeoutMs);
+        const auto wrong = w.lastResult();
+        QVERIFY2(
+            wrong->mi.standardBits < 0.5 * wrong->mi.bits,
+            qPrintable(QString("i_o %1, i_s %2").arg(wrong->mi.bits).arg(wrong->mi.standardBits)));
+        infolens::ui::NoticeBar* fit = w.fitNoticeBar();
+        QVERIFY(!fit->isHidden());
+        QVERIFY(fit->showsError());
+        QVERIFY2(fit->notice().contains("does not fit the image for this model"),
+                 qPrintable(fit->notice()));
+
+        // The words panel: one column per form, named by what it means, explained in tooltips.
+        QTreeWidget* tree = w.wordPanel()->tree();
+        using infolens::ui::WordPanel;
+        QCOMPARE(tree->columnCount(), int(WordPanel::kColumnCount));
+        QTreeWidgetItem* header = tree->headerItem();
+        QCOMPARE(header->text(WordPanel::kOrthogonalColumn), QString("Moves the model\n(i_o)"));
+        QCOMPARE(header->text(WordPanel::kStandardColumn), QString("Explains the image\n(i_s)"));
+        QVERIFY(header->toolTip(WordPanel::kOrthogonalColumn)
+                    .contains("never negative", Qt::CaseInsensitive));
+        QVERIFY(header->toolTip(WordPanel::kStandardColumn).contains("log p(image"));
+        // "red": both values on its row, i_s as computed (negative here).
+        QTreeWidgetItem* red = nullptr;
+        for (int row = 0; row < tree->topLevelItemCount(); ++row) {
+            if (tree->topLevelItem(row)->text(WordPanel::kWordColumn) == "red")
+                red = tree->topLevelItem(row);
+        }
+        QVERIFY(red);
+        const infolens::WordResult& redResult = wrong->words[1];
+        QCOMPARE(red->data(WordPanel::kStandardColumn, Qt::UserRole + 1).toDouble(),
+                 redResult.standardBits);
+        QVERIFY(red->text(WordPanel::kStandardColumn)
+                    .startsWith(QString::number(redResult.standardBits, 'f', 2)));
+        // Sorting by the i_s column orders the rows by i_s.
+        tree->sortByColumn(WordPanel::kStandardColumn, Qt::AscendingOrder);
+        for (int row = 1; row < tree->topLevelItemCount(); ++row) {
+            QVERIFY(tree->topLevelItem(row - 1)
+                        ->data(WordPanel::kStandardColumn, Qt::UserRole + 1)
+                        .toDouble() <= tree->topLevelItem(row)
+                                           ->data(WordPanel::kStandardColumn, Qt::UserRole + 1)
+                                           .toDouble());
+        }
+        // The prompt's line gives both forms.
+        const QString promptLine = w.wordPanel()->promptLabel()->text();
+        QVERIFY2(promptLine.contains("i_o") && promptLine.contains("i_s"), qPrintable(promptLine));
+
+        // The true caption fits: no warning.
+        const QString caption = sampleCaption();
+        w.setPrompt(caption);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, caption), kTimeoutMs);
+        QVERIFY2(fit->isHidden(), qPrintable(fit->notice()));
+        QVERIFY(w.lastResult()->mi.standardBits > 0.5 * w.lastResult()->mi.bits);
+    }
+
+    // Issue 16.3: symbols outside the vocabulary are words of their own, flagged like unknown
+    // words, instead of silently changing the values.
+    void unknownSymbolsAreChipsFlaggedLikeUnknownWords() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const QString prompt = "a purple triangle; above a green diamond!";
+        w.setPrompt(prompt);
+        auto* editor = w.findChild<infolens::ui::PromptEditor*>();
+        QVERIFY(editor);
+        // The chips shown now (those of the previous words wait for deletion, hidden).
+        std::map<int, QToolButton*> shown;
+        for (auto* chip : editor->findChildren<QToolButton*>()) {
+            if (chip->objectName().startsWith("chip") && !chip->isHidden())
+                shown[chip->objectName().mid(4).toInt()] = chip;
+        }
+        QStringList chips;
+        for (const auto& [index, chip] : shown)
+            chips << chip->text();
+        QCOMPARE(chips, (QStringList{"a", "purple", "triangle", ";", "above", "a", "green",
+                                     "diamond", "!"}));
+        QToolButton* semicolon = shown[3];
+        QVERIFY2(semicolon->toolTip().contains("[UNK]"), qPrintable(semicolon->toolTip()));
+        QVERIFY(semicolon->styleSheet().contains("#c0392b"));
+        QLabel* problem = nullptr;
+        for (QLabel* label : editor->findChildren<QLabel*>()) {
+            if (label->text().contains("[UNK]"))
+                problem = label;
+        }
+        QVERIFY(problem);
+        QVERIFY2(problem->text().contains("\";\"") && problem->text().contains("\"!\""),
+                 qPrintable(problem->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt), kTimeoutMs);
+        const auto result = w.lastResult();
+        QCOMPARE(static_cast<int>(result->words.size()), 9);
+        QCOMPARE(result->words[3].text, std::string(";"));
+        QVERIFY(result->words[3].unknown);
+        QVERIFY(!result->words[3].span.isWord);
+        QCOMPARE(w.wordPanel()->rowCount(), 9);
+    }
+
+    // Issue 16.4 (grid): with per-map scales each panel states its own range and the colorbar
+    // says it gives shares; a word in placeholder mode is marked.
+    void theGridWithPerMapScalesStatesEachPanelsRange() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        auto* editor = w.findChild<infolens::ui::PromptEditor*>();
+        Q_EMIT editor->modeToggled(4);  // "purple" -> placeholder
+        QTRY_VERIFY_WITH_TIMEOUT(
+            finishedFor(w, kSamplePrompt) &&
+                w.lastResult()->words[4].mode == infolens::WordMode::Placeholder,
+            kTimeoutMs);
+        infolens::ui::DisplaySettings d = w.display();
+        d.grid = true;
+        d.sharedScale = true;
+        w.setDisplay(d);
+        QVERIFY(!w.imageView()->gridLabels().join(' ').contains("max"));
+        QVERIFY(w.imageView()->colorbarUnits().contains("bits/px"));
+        d.sharedScale = false;
+        w.setDisplay(d);
+        const QStringList labels = w.imageView()->gridLabels();
+        QCOMPARE(labels.size(), static_cast<int>(w.lastResult()->words.size()));
+        QSet<QString> maxima;
+        for (const QString& label : labels) {
+            QVERIFY2(label.contains("max ") && label.contains("bits/px"), qPrintable(label));
+            maxima.insert(label.section("max ", 1));
+        }
+        QVERIFY(maxima.size() > 1);  // the panels' own ranges, not one
+        QVERIFY2(labels[4].startsWith(QString::fromUtf8("purple \u2192 _")), qPrintable(labels[4]));
+        QVERIFY(w.imageView()->colorbarUnits().contains("share"));
+    }
+
+    // Issue 16.5: each export menu item writes its own format; the extension is added when the
+    // typed name lacks it.
+    void exportMenuItemsWriteTheirOwnFormat() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        QString typed;
+        w.exportActions()->setPathAsker(
+            [&](const QString&, const QString&, const QString&) { return dir.filePath(typed); });
+        w.exportActions()->setDpiAsker([] { return std::optional<int>(100); });
+        auto trigger = [&](const QString& item, const QString& name) {
+            typed = name;
+            QAction* action = actionNamed(w, item);
+            QVERIFY2(action, qPrintable(item));
+            action->trigger();
+        };
+        auto head = [&](const QString& name) {
+            QFile f(dir.filePath(name));
+            return f.open(QIODevice::ReadOnly) ? f.read(16) : QByteArray();
+        };
+        trigger("Values as &CSV…", "values.json");
+        QVERIFY(!QFile::exists(dir.filePath("values.json")));
+        QVERIFY(head("values.json.csv").startsWith("index,word,"));
+        trigger("Values as &CSV…", "plain");
+        QVERIFY(head("plain.csv").startsWith("index,word,"));
+        trigger("Values as &JSON…", "v.csv");
+        QVERIFY(head("v.csv.json").startsWith("{"));
+        trigger("Values as &JSON…", "v.JSON");
+        QVERIFY(head("v.JSON").startsWith("{"));
+        trigger("Figure as &PNG…", "figure.pdf");
+        QVERIFY(head("figure.pdf.png").startsWith("\x89PNG"));
+        trigger("Figure as P&DF (vector)…", "figure");
+        QVERIFY(head("figure.pdf").startsWith("%PDF"));
+        trigger("Raw Maps (float32 &NPY)…", "maps");
+        QVERIFY(head("maps.npy").startsWith("\x93NUMPY"));
+        // The CSV's value columns name their form.
+        QFile csv(dir.filePath("plain.csv"));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QByteArray header = csv.readLine();
+        QVERIFY2(header.contains("i_o_bits") && header.contains("i_s_bits"), header.constData());
+    }
+
+    // Issue 16.6: the toolbar's seed drives Generate only; the estimation seed is separate, saved
+    // in sessions and in the export provenance, and an old session's seed is the estimation seed.
+    void theGenerationSeedNeverChangesTheEstimate() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const auto before = w.lastResult();
+        QCOMPARE(before->seed, std::uint64_t(0));
+        QSignalSpy shown(&w, &MainWindow::resultShown);
+        auto* seedBox = w.displayToolbar()->findChild<QSpinBox*>("generationSeed");
+        QVERIFY(seedBox);
+        seedBox->setValue(5);  // as if typed
+        QCOMPARE(w.generationSeed(), std::uint64_t(5));
+        QCOMPARE(w.estimationSeed(), std::uint64_t(0));
+        QTest::qWait(400);
+        QCOMPARE(shown.count(), 0);  // nothing recomputed
+        QCOMPARE(w.lastResult(), before);
+
+        const QString prompt = "a large red circle";
+        w.setPrompt(prompt);
+        QAction* generate = actionNamed(w, "Generate");
+        QVERIFY(generate);
+        generate->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(w.windowTitle().contains("generated"), kTimeoutMs);
+        QVERIFY(w.noticeBar()->notice().contains("image seed 5"));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt), kTimeoutMs);
+        QCOMPARE(w.lastResult()->seed, std::uint64_t(0));  // the estimation seed, not 5
+
+        infolens::ui::Sampling sampling = w.sampling();
+        sampling.seed = 11;
+        w.setSampling(sampling);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt) && w.lastResult()->seed == 11, kTimeoutMs);
+        QVERIFY(w.exportValues(dir.filePath("v.json")));
+        const nlohmann::json values = readJson(dir.filePath("v.json"));
+        QCOMPARE(values["provenance"]["estimation_seed"].get<std::uint64_t>(), std::uint64_t(11));
+        QCOMPARE(values["provenance"]["generation_seed"].get<std::uint64_t>(), std::uint64_t(5));
+        QVERIFY(!values["provenance"].contains("seed"));
+        QVERIFY(w.saveSession(dir.filePath("s.infolens")));
+        QCOMPARE(readJson(dir.filePath("s.infolens"))["sampling"]["seed"].get<std::uint64_t>(),
+                 std::uint64_t(11));
+
+        // A session saved before the split (its one seed drove both) opens with that seed as the
+        // estimation seed; the toolbar's image seed is left alone.
+        nlohmann::json old = readJson(dir.filePath("s.infolens"));
+        old["sampling"]["seed"] = 3;
+        old["image"]["path"] = kSampleImage.toStdString();
+        old["image"]["sha256"] = "";
+        infolens::writeFileAtomically(dir.filePath("old.infolens").toStdString(), old.dump());
+        QVERIFY(w.openSession(dir.filePath("old.infolens")));
+        QCOMPARE(w.estimationSeed(), std::uint64_t(3));
+        QCOMPARE(w.generationSeed(), std::uint64_t(5));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, prompt) && w.lastResult()->seed == 3, kTimeoutMs);
+    }
+
+    // File > Open Sample lists the bundled samples and opens one with its caption.
+    void openSampleLoadsTheImageAndItsCaption() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const QStringList samples = w.documents()->samplePaths();
+        QVERIFY(samples.size() >= 3);
+        QVERIFY(samples.contains(kSampleImage));
+        for (const QString& path : samples)
+            QVERIFY2(!path.endsWith("_masks.png"), qPrintable(path));
+        const QString sample = samples[1];
+        QFile captionFile(QString(sample).replace(".png", ".txt"));
+        QVERIFY(captionFile.open(QIODevice::ReadOnly));
+        const QString caption = QString::fromUtf8(captionFile.readAll()).simplified();
+        QVERIFY(w.openSample(sample));
+        QCOMPARE(w.prompt(), caption);
+        QCOMPARE(w.imagePath(), sample);
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, caption), kTimeoutMs);
+        auto* undo = w.findChild<QUndoStack*>();
+        undo->undo();  // the caption replaced the prompt as one undoable edit
+        QCOMPARE(w.prompt(), kSamplePrompt);
     }
 
     void closingDuringAComputationIsSafe() {

@@ -10,6 +10,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSaveFile>
+#include <QStringList>
 #include <QTextLayout>
 
 #include <algorithm>
@@ -179,7 +180,7 @@ std::vector<Tick> colorbarTicks(double lo, double hi) {
 
 struct Label {
     QRectF rect;
-    QString text;  // one or two lines
+    QString text;  // the word, then its values, one per line
 };
 
 struct Layout {
@@ -194,6 +195,8 @@ struct Layout {
     double tickLabelLeft = 0.0;
     double tickLabelWidth = 0.0;
     QRectF units;  // before rotation: centred on the bar's middle height
+    QRectF legend;
+    QString legendText;
     QRectF footer;
 };
 
@@ -211,37 +214,100 @@ void validate(const FigureContent& content) {
     }
 }
 
+QString valueText(const char* form, double bits, double se) {
+    return QString::fromLatin1(form) + " " + bitsText(bits, se);
+}
+
+// Colour-scale maxima: three significant digits.
+QString maxText(double bitsPerPixel) {
+    const double a = std::abs(bitsPerPixel);
+    const int decimals =
+        a > 0 ? std::clamp(2 - static_cast<int>(std::floor(std::log10(a))), 0, 6) : 2;
+    return "max " + numberText(bitsPerPixel, decimals) + " bits/px";
+}
+
+// The lines under a word's panel: the word (elided to the panel, with "→ placeholder" when it was
+// replaced rather than omitted), i_o, i_s and, with per-panel scales, the panel's maximum.
+QString panelLabel(const FigureContent& content, const FigurePanel& panel,
+                   const QFontMetricsF& metrics) {
+    QString word = panel.label;
+    if (!panel.placeholder.isEmpty())
+        word += QString::fromUtf8(" \u2192 ") + panel.placeholder;
+    QStringList lines = {metrics.elidedText(word, Qt::ElideMiddle, kPanel),
+                         valueText("i_o", panel.bits, panel.seBits),
+                         valueText("i_s", panel.standardBits, panel.standardSeBits)};
+    if (content.perPanelScale)
+        lines << maxText(panel.mapMax);
+    return lines.join('\n');
+}
+
+QString legendText(const FigureContent& content) {
+    QString text = QString::fromUtf8(
+        "i_o (moves the model): how far the text shifts the model\u2019s noise prediction for "
+        "this image, never negative; the maps show i_o per pixel. i_s (explains the image): "
+        "log p(image | text) \u2212 log p(image | without it), how much more likely the image is "
+        "with the text; negative when the text does not fit the image. A word\u2019s values "
+        "compare the prompt with and without the word");
+    bool placeholder = false;
+    for (const FigurePanel& panel : content.panels)
+        placeholder = placeholder || !panel.placeholder.isEmpty();
+    if (placeholder)
+        text += QString::fromUtf8(" (\u201cword \u2192 _\u201d: the word replaced by _)");
+    text += ".";
+    if (content.perPanelScale)
+        text += QString::fromUtf8(
+            " Each panel has its own colour scale: the colorbar gives the share of the "
+            "panel\u2019s "
+            "maximum, printed under it.");
+    return text;
+}
+
+std::vector<Tick> barTicks(const FigureContent& content) {
+    if (!content.perPanelScale)
+        return colorbarTicks(content.scaleLo, content.scaleHi);
+    std::vector<Tick> ticks;
+    for (const Tick& t : colorbarTicks(0.0, 100.0))
+        ticks.push_back({t.value / 100.0, t.text + "%"});
+    return ticks;
+}
+
+QString unitsText(const FigureContent& content) {
+    if (content.perPanelScale)
+        return QString::fromUtf8("share of each panel\u2019s max");
+    return content.units;
+}
+
 Layout computeLayout(const FigureContent& content) {
     validate(content);
+    for (const FigurePanel& panel : content.panels) {
+        if (content.perPanelScale && !(std::isfinite(panel.mapMax) && panel.mapMax >= 0.0))
+            throw Error("the panel of '" + panel.label.toStdString() +
+                        "' has no finite maximum for its own scale");
+    }
     Layout layout;
     const int count = 1 + static_cast<int>(content.panels.size());
     const int rows = (count + kMaxColumns - 1) / kMaxColumns;
     const int columns = (count + rows - 1) / rows;  // balanced rows, e.g. 3 + 2 rather than 4 + 1
 
-    // Labels are "word: x.xx ± y.yy bits" on one line; if any does not fit under its panel, all
-    // of them use two lines (word, then value) so the grid stays regular.
+    // Every label has the same number of lines (word, i_o, i_s and, with per-panel scales, the
+    // panel's maximum), so the grid stays regular; a word longer than its panel is elided.
     const QFontMetricsF labelMetrics = metrics(Style::Label);
-    std::vector<QString> words = {"image"};
-    std::vector<QString> values = {QString()};
-    bool oneLine = true;
-    for (const FigurePanel& panel : content.panels) {
-        words.push_back(panel.label);
-        values.push_back(bitsText(panel.bits, panel.seBits));
-        oneLine = oneLine &&
-                  labelMetrics.horizontalAdvance(words.back() + ": " + values.back()) <= kPanel;
-    }
-    const int labelLines = oneLine ? 1 : 2;
-    const double labelHeight = labelLines * labelMetrics.lineSpacing();
+    std::vector<QString> labels = {"image"};
+    for (const FigurePanel& panel : content.panels)
+        labels.push_back(panelLabel(content, panel, labelMetrics));
+    const int labelLines = content.perPanelScale ? 4 : 3;
+    // Room for the last line's descenders too.
+    const double labelHeight = labelLines * labelMetrics.lineSpacing() + labelMetrics.descent();
     const double rowHeight = kPanel + kLabelGap + labelHeight;
     const double gridWidth = columns * kPanel + (columns - 1) * kColumnGap;
     const double gridHeight = rows * rowHeight + (rows - 1) * kRowGap;
 
-    layout.ticks = colorbarTicks(content.scaleLo, content.scaleHi);
+    layout.ticks = barTicks(content);
     const QFontMetricsF tickMetrics = metrics(Style::Tick);
     for (const Tick& tick : layout.ticks)
         layout.tickLabelWidth =
             std::max(layout.tickLabelWidth, tickMetrics.horizontalAdvance(tick.text));
-    const double unitsHeight = content.units.isEmpty() ? 0.0 : metrics(Style::Units).height();
+    const double unitsHeight = unitsText(content).isEmpty() ? 0.0 : metrics(Style::Units).height();
     const double barBlock = kBarGap + kBarWidth + kTickLength + kTickLabelGap +
                             layout.tickLabelWidth + (unitsHeight > 0 ? kUnitsGap + unitsHeight : 0);
     const double contentWidth = gridWidth + barBlock;
@@ -253,8 +319,12 @@ Layout computeLayout(const FigureContent& content) {
         layout.title = QRectF(kMargin, y, contentWidth, h);
         y += h + kTitleGap;
     }
-    layout.miText = "MI = " + bitsText(content.miBits, content.miSeBits);
-    const double miHeight = metrics(Style::Mi).lineSpacing();
+    layout.miText = QString::fromUtf8("Whole prompt: ") +
+                    valueText("i_o", content.miBits, content.miSeBits) +
+                    QString::fromUtf8(" (moves the model) \u00b7 ") +
+                    valueText("i_s", content.miStandardBits, content.miStandardSeBits) +
+                    " (explains the image)";
+    const double miHeight = paragraphHeight(layout.miText, Style::Mi, contentWidth);
     layout.mi = QRectF(kMargin, y, contentWidth, miHeight);
     y += miHeight + kHeaderGap;
 
@@ -265,16 +335,8 @@ Layout computeLayout(const FigureContent& content) {
         const double left = kMargin + column * (kPanel + kColumnGap);
         const double top = gridTop + row * (rowHeight + kRowGap);
         layout.cells.emplace_back(left, top, kPanel, kPanel);
-        QString text;
-        if (i == 0) {
-            text = words[0];
-        } else if (oneLine) {
-            text = words[i] + ": " + values[i];
-        } else {
-            text = labelMetrics.elidedText(words[i], Qt::ElideRight, kPanel) + "\n" + values[i];
-        }
         layout.labels.push_back(
-            {QRectF(left, top + kPanel + kLabelGap, kPanel, labelHeight), text});
+            {QRectF(left, top + kPanel + kLabelGap, kPanel, labelHeight), labels[i]});
     }
 
     const double barLeft = kMargin + gridWidth + kBarGap;
@@ -288,8 +350,15 @@ Layout computeLayout(const FigureContent& content) {
     }
     y = gridTop + gridHeight;
 
-    if (!content.footer.isEmpty()) {
+    layout.legendText = legendText(content);
+    {
         y += kFooterGap;
+        const double h = paragraphHeight(layout.legendText, Style::Footer, contentWidth);
+        layout.legend = QRectF(kMargin, y, contentWidth, h);
+        y += h;
+    }
+    if (!content.footer.isEmpty()) {
+        y += kFooterGap / 2.0;
         const double h = paragraphHeight(content.footer, Style::Footer, contentWidth);
         layout.footer = QRectF(kMargin, y, contentWidth, h);
         y += h;
@@ -360,23 +429,24 @@ void paintFigure(QPainter& painter, const QPaintDevice& device, const FigureCont
         drawParagraph(painter, device, QChar(0x201c) + content.title + QChar(0x201d), Style::Title,
                       layout.title, kInk);
     }
-    drawText(painter, device, Style::Mi, layout.mi, Qt::AlignLeft | Qt::AlignTop, layout.miText);
+    drawParagraph(painter, device, layout.miText, Style::Mi, layout.mi, kInk);
 
     for (std::size_t i = 0; i < layout.cells.size(); ++i) {
         const QImage& image = i == 0 ? content.base : content.panels[i - 1].overlay;
         drawPanelImage(painter, image, layout.cells[i], forPdf);
         drawText(painter, device, Style::Label, layout.labels[i].rect,
-                 Qt::AlignHCenter | Qt::AlignTop, layout.labels[i].text);
+                 Qt::AlignHCenter | Qt::AlignTop | Qt::TextDontClip, layout.labels[i].text);
     }
 
     painter.drawImage(layout.bar, bar);
     painter.setPen(QPen(kFrame, kHairline));
     painter.setBrush(Qt::NoBrush);
     painter.drawRect(layout.bar);
-    const double range = content.scaleHi - content.scaleLo;
+    const double lo = content.perPanelScale ? 0.0 : content.scaleLo;
+    const double range = content.perPanelScale ? 1.0 : content.scaleHi - content.scaleLo;
     const QFontMetricsF tickMetrics = metrics(Style::Tick);
     for (const Tick& tick : layout.ticks) {
-        const double t = range > 0 ? (tick.value - content.scaleLo) / range : 0.0;
+        const double t = range > 0 ? (tick.value - lo) / range : 0.0;
         const double y = layout.bar.bottom() - t * layout.bar.height();
         painter.setPen(QPen(kInk, kHairline));
         painter.drawLine(QPointF(layout.bar.right(), y),
@@ -394,9 +464,11 @@ void paintFigure(QPainter& painter, const QPaintDevice& device, const FigureCont
         const double length = std::max(layout.bar.height(), layout.units.width());
         drawText(painter, device, Style::Units,
                  QRectF(-length / 2.0, -layout.units.height() / 2.0, length, layout.units.height()),
-                 Qt::AlignCenter, content.units);
+                 Qt::AlignCenter, unitsText(content));
         painter.restore();
     }
+
+    drawParagraph(painter, device, layout.legendText, Style::Footer, layout.legend, kFaintInk);
 
     if (!layout.footer.isEmpty())
         drawParagraph(painter, device, content.footer, Style::Footer, layout.footer, kFaintInk);
@@ -427,6 +499,19 @@ void commit(QSaveFile& file, const QString& path) {
 
 QSizeF figureSizePoints(const FigureContent& content) {
     return computeLayout(content).size;
+}
+
+FigureText figureText(const FigureContent& content) {
+    const Layout layout = computeLayout(content);
+    FigureText text;
+    text.mi = layout.miText;
+    for (const Label& label : layout.labels)
+        text.labels.push_back(label.text);
+    for (const Tick& tick : layout.ticks)
+        text.ticks.push_back(tick.text);
+    text.units = unitsText(content);
+    text.legend = layout.legendText;
+    return text;
 }
 
 QImage renderFigure(const FigureContent& content, int dpi) {

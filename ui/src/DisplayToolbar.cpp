@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QSlider>
 #include <QSpinBox>
+#include <algorithm>
 
 #include "infolens/render/Colormap.h"
 
@@ -48,10 +49,14 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
     m_gridAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     addAction(m_gridAction);
     addSeparator();
-    addWidget(new QLabel(tr(" Seed "), this));
+    addWidget(new QLabel(tr(" Image seed "), this));
     m_seedBox = new QSpinBox(this);
+    m_seedBox->setObjectName("generationSeed");
     m_seedBox->setRange(0, 1 << 30);
-    m_seedBox->setToolTip(tr("Seed of the estimator's noise and of Generate"));
+    m_seedBox->setToolTip(
+        tr("Seed of Generate: which image the model draws from the prompt.\n"
+           "The estimator's seed is separate (Edit ▸ Estimation Settings), so the values of an "
+           "image do not depend on this one."));
     addWidget(m_seedBox);
     m_generateAction = addAction(tr("Generate"), this, &DisplayToolbar::generateRequested);
     m_generateAction->setToolTip(
@@ -69,7 +74,7 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
         Q_EMIT displayChanged(m_display);
     });
     connect(m_seedBox, &QSpinBox::valueChanged, this,
-            [this](int v) { Q_EMIT seedChanged(static_cast<std::uint64_t>(v)); });
+            [this](int v) { Q_EMIT generationSeedChanged(static_cast<std::uint64_t>(v)); });
     setDisplay(m_display);
 }
 
@@ -100,9 +105,13 @@ void DisplayToolbar::setDisplay(const DisplaySettings& display) {
     m_gridAction->setChecked(display.grid);
 }
 
-void DisplayToolbar::setSeed(std::uint64_t seed) {
+void DisplayToolbar::setGenerationSeed(std::uint64_t seed) {
     const QSignalBlocker block(m_seedBox);
-    m_seedBox->setValue(static_cast<int>(seed));
+    m_seedBox->setValue(static_cast<int>(std::min<std::uint64_t>(seed, m_seedBox->maximum())));
+}
+
+std::uint64_t DisplayToolbar::generationSeed() const {
+    return static_cast<std::uint64_t>(m_seedBox->value());
 }
 
 }  // namespace infolens::ui

@@ -1,5 +1,6 @@
 #include "infolens/ui/DocumentController.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -106,6 +107,9 @@ void DocumentController::addFileActions(QMenu* file) {
             if (!path.isEmpty())
                 openSession(path);
         });
+    m_sampleMenu = file->addMenu(tr("Open Sa&mple"));
+    connect(m_sampleMenu, &QMenu::aboutToShow, this, &DocumentController::rebuildSampleMenu);
+    rebuildSampleMenu();
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
@@ -151,6 +155,62 @@ bool DocumentController::openImage(const QString& path) {
         Q_EMIT failed(tr("Open Image"), q(e.what()));
         return false;
     }
+}
+
+QStringList DocumentController::samplePaths() const {
+    if (!m_bridge.modelReady() || m_bridge.model().sampleImage.empty())
+        return {};
+    const QString canonical =
+        QFileInfo(q(m_bridge.model().sampleImage)).absoluteDir().canonicalPath();
+    if (canonical.isEmpty())  // the folder does not exist
+        return {};
+    const QDir folder(canonical);
+    QStringList paths;
+    for (const QString& name : folder.entryList({"*.png"}, QDir::Files, QDir::Name)) {
+        if (!name.endsWith("_masks.png"))
+            paths << folder.filePath(name);
+    }
+    return paths;
+}
+
+namespace {
+
+QString captionOf(const QString& imagePath) {
+    const QFileInfo info(imagePath);
+    QFile file(info.absoluteDir().filePath(info.completeBaseName() + ".txt"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(file.readAll()).simplified();
+}
+
+}  // namespace
+
+void DocumentController::rebuildSampleMenu() {
+    if (!m_sampleMenu)
+        return;
+    m_sampleMenu->clear();
+    const QStringList paths = samplePaths();
+    if (paths.isEmpty()) {
+        m_sampleMenu
+            ->addAction(m_bridge.modelReady() ? tr("(this model has no samples)")
+                                              : tr("(the model is loading)"))
+            ->setEnabled(false);
+        return;
+    }
+    for (const QString& path : paths) {
+        const QString caption = captionOf(path);
+        QString text = QFileInfo(path).completeBaseName();
+        if (!caption.isEmpty())
+            text += " — " + (caption.size() > 60 ? caption.left(57) + "…" : caption);
+        m_sampleMenu->addAction(text, this, [this, path] { openSample(path); })->setToolTip(path);
+    }
+}
+
+bool DocumentController::openSample(const QString& imagePath) {
+    const QString caption = captionOf(imagePath);
+    if (!caption.isEmpty() && m_bridge.modelReady() && QFileInfo::exists(imagePath))
+        Q_EMIT promptSuggested(caption);
+    return openImage(imagePath);
 }
 
 bool DocumentController::openSession(const QString& path) {
@@ -215,6 +275,7 @@ void DocumentController::showImage(const Image& loaded, const QString& path) {
     Q_EMIT message(QString(), 0);  // no "Generating…" left behind
     const QString absolute = QFileInfo(path).absoluteFilePath();
     m_image = std::make_shared<const Image>(fitted);
+    m_generationSeed.reset();
     m_imagePath = absolute;
     m_imageHash = q(hash);
     m_sessionPath.clear();  // a new image: Save asks where
@@ -245,6 +306,7 @@ void DocumentController::showSession(const SessionState& s, const QString& path)
     m_bridge.ignorePendingGeneration();
     Q_EMIT message(QString(), 0);
     m_image = std::make_shared<const Image>(fitted);
+    m_generationSeed.reset();
     m_imagePath = q(s.imagePath);
     m_imageHash = q(hash);
     Q_EMIT imageChanged(*m_image, m_imagePath, QString());
@@ -332,10 +394,11 @@ void DocumentController::showGenerated(std::shared_ptr<const GenerateResult> r) 
     m_sessionPath.clear();  // a new image: Save asks where
     Q_EMIT message(QString(), 0);
     m_image = std::make_shared<const Image>(r->image);
+    m_generationSeed = r->seed;
     m_imagePath.clear();
     m_imageHash.clear();
     Q_EMIT imageChanged(*m_image, QString(),
-                        tr("Generated from \"%1\" with seed %2 in %3 ms.")
+                        tr("Generated from \"%1\" with image seed %2 in %3 ms.")
                             .arg(q(r->prompt))
                             .arg(r->seed)
                             .arg(r->elapsedMs, 0, 'f', 0));

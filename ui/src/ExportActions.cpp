@@ -33,6 +33,9 @@ FigureContent figureContent(const ExportSource& source) {
     content.base = source.view->renderWord(-1, kFigureScale);
     content.miBits = result.mi.bits;
     content.miSeBits = result.mi.seBits;
+    content.miStandardBits = result.mi.standardBits;
+    content.miStandardSeBits = result.mi.standardSeBits;
+    content.perPanelScale = !source.display.sharedScale;
     for (int i = 0; i < static_cast<int>(result.words.size()); ++i) {
         const WordResult& w = result.words[i];
         FigurePanel panel;
@@ -40,21 +43,27 @@ FigureContent figureContent(const ExportSource& source) {
         panel.overlay = source.view->renderWord(i, kFigureScale);
         panel.bits = w.bits;
         panel.seBits = w.seBits;
+        panel.standardBits = w.standardBits;
+        panel.standardSeBits = w.standardSeBits;
+        if (w.mode == WordMode::Placeholder)
+            panel.placeholder = q(result.placeholder);
+        panel.mapMax = scaleFor(result, i, source.display).hi;  // what renderWord drew with
         content.panels.push_back(panel);
     }
     const MapScale scale = scaleFor(result, source.selectedWord, source.display);
     content.colormap = source.display.colormap;
     content.scaleLo = scale.lo;
     content.scaleHi = scale.hi;
-    content.units = source.display.sharedScale
-                        ? QObject::tr("bits per pixel")
-                        : QObject::tr("bits per pixel (selected word's scale)");
+    content.units = QObject::tr("i_o, bits per pixel");
     content.footer =
         QObject::tr(
-            "InfoLens %1 · model %2 (%3…) · seed %4 · %5 sampler · %6 draws%7 · i_o, SE from "
-            "%8 replicas")
+            "InfoLens %1 · model %2 (%3…) · estimation seed %4%5 · %6 sampler · %7 "
+            "draws%8 · SE from %9 replicas")
             .arg(INFOLENS_VERSION, q(source.model.name), q(source.model.hash.substr(0, 12)))
             .arg(result.seed)
+            .arg(source.generationSeed
+                     ? QObject::tr(" · image generated with seed %1").arg(*source.generationSeed)
+                     : QString())
             .arg(result.iidSampler ? QObject::tr("iid") : QObject::tr("stratified"))
             .arg(result.drawsDone)
             .arg(result.converged
@@ -66,28 +75,43 @@ FigureContent figureContent(const ExportSource& source) {
 
 }  // namespace
 
+QString withSuffix(const QString& path, const QString& suffix) {
+    if (path.isEmpty() || path.endsWith("." + suffix, Qt::CaseInsensitive))
+        return path;
+    return path + "." + suffix;
+}
+
 ExportActions::ExportActions(QWidget* window, SettingsStore& settings, Source source,
                              QObject* parent)
-    : QObject(parent), m_window(window), m_settings(settings), m_source(std::move(source)) {}
-
-void ExportActions::addTo(QMenu* menu) {
-    auto ask = [this](const QString& title, const QString& filter, const QString& suffix) {
+    : QObject(parent), m_window(window), m_settings(settings), m_source(std::move(source)) {
+    m_askPath = [this](const QString& title, const QString& filter, const QString& suffix) {
         return askSavePath(m_window, m_settings, title, filter, suffix);
     };
-    menu->addAction(tr("Figure as &PNG…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this, ask] {
+    m_askDpi = [this]() -> std::optional<int> {
         bool ok = false;
         const int dpi = QInputDialog::getInt(m_window, tr("Export Figure"), tr("Resolution (DPI):"),
                                              300, 72, 1200, 1, &ok);
-        if (!ok)
+        return ok ? std::optional<int>(dpi) : std::nullopt;
+    };
+}
+
+void ExportActions::addTo(QMenu* menu) {
+    // Each item writes its own format; the typed name gets the item's extension when it lacks it.
+    auto ask = [this](const QString& title, const QString& filter, const QString& suffix) {
+        return withSuffix(m_askPath(title, filter, suffix), suffix);
+    };
+    menu->addAction(tr("Figure as &PNG…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this, ask] {
+        const std::optional<int> dpi = m_askDpi();
+        if (!dpi)
             return;
         const QString path = ask(tr("Export Figure"), tr("PNG image (*.png)"), "png");
         if (!path.isEmpty())
-            exportFigure(path, dpi);
+            exportFigureAs(path, FigureFormat::Png, *dpi);
     });
     menu->addAction(tr("Figure as P&DF (vector)…"), this, [this, ask] {
         const QString path = ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");
         if (!path.isEmpty())
-            exportFigure(path, 0);
+            exportFigureAs(path, FigureFormat::Pdf, 0);
     });
     menu->addSeparator();
     menu->addAction(tr("Raw Maps (float32 &NPY)…"), this, [this, ask] {
@@ -98,19 +122,25 @@ void ExportActions::addTo(QMenu* menu) {
     menu->addAction(tr("Values as &CSV…"), this, [this, ask] {
         const QString path = ask(tr("Export Values"), tr("CSV (*.csv)"), "csv");
         if (!path.isEmpty())
-            exportValues(path);
+            exportValuesAs(path, ValuesFormat::Csv);
     });
     menu->addAction(tr("Values as &JSON…"), this, [this, ask] {
         const QString path = ask(tr("Export Values"), tr("JSON (*.json)"), "json");
         if (!path.isEmpty())
-            exportValues(path);
+            exportValuesAs(path, ValuesFormat::Json);
     });
 }
 
 bool ExportActions::exportFigure(const QString& path, int dpi) {
+    return exportFigureAs(
+        path, path.endsWith(".pdf", Qt::CaseInsensitive) ? FigureFormat::Pdf : FigureFormat::Png,
+        dpi);
+}
+
+bool ExportActions::exportFigureAs(const QString& path, FigureFormat format, int dpi) {
     try {
         const FigureContent content = figureContent(m_source());
-        if (path.endsWith(".pdf", Qt::CaseInsensitive))
+        if (format == FigureFormat::Pdf)
             exportFigurePdf(path, content);
         else
             exportFigurePng(path, content, dpi > 0 ? dpi : 300);
@@ -135,18 +165,24 @@ bool ExportActions::exportMaps(const QString& path) {
 }
 
 bool ExportActions::exportValues(const QString& path) {
+    return exportValuesAs(
+        path, path.endsWith(".json", Qt::CaseInsensitive) ? ValuesFormat::Json : ValuesFormat::Csv);
+}
+
+bool ExportActions::exportValuesAs(const QString& path, ValuesFormat format) {
     try {
         const ExportSource source = m_source();
         const LiveResult& result = requireMaps(source, "values");
-        if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+        if (format == ValuesFormat::Csv) {
             writeValuesCsv(path.toStdString(), result);
         } else {
-            const nlohmann::json provenance = {
+            nlohmann::json provenance = {
                 {"model_name", source.model.name},
                 {"model_hash", source.model.hash},
                 {"image_path", source.imagePath.toStdString()},
                 {"image_sha256", source.imageHash.toStdString()},
-                {"seed", result.seed},
+                // The estimator's seed (noise and log-SNR draws); generating an image has its own.
+                {"estimation_seed", result.seed},
                 {"sampler", result.iidSampler ? "iid" : "stratified"},
                 {"replicas", result.replicas},
                 {"sample_cap", result.sampleCap},
@@ -154,6 +190,8 @@ bool ExportActions::exportValues(const QString& path) {
                 {"finished", result.finished},
                 {"converged", result.converged},
                 {"infolens_version", INFOLENS_VERSION}};
+            if (source.generationSeed)
+                provenance["generation_seed"] = *source.generationSeed;
             writeValuesJson(path.toStdString(), result, provenance);
         }
         Q_EMIT message(tr("Values written to %1").arg(path), 5000);

@@ -85,8 +85,10 @@ void ImageView::resetView() {
 }
 
 QRect ImageView::colorbarRect() const {
-    return {width() - kColorbarMargin - kColorbarWidth + 4, kPadding + 30, kColorbarWidth,
-            std::max(40, height() - 2 * kPadding - 50)};
+    // Room above for two lines of units.
+    const int top = kPadding + 2 * fontMetrics().height() + 14;  // clear of the top tick label
+    return {width() - kColorbarMargin - kColorbarWidth + 4, top, kColorbarWidth,
+            std::max(40, height() - kPadding - top - 20)};
 }
 
 ImageView::Placement ImageView::placement() const {
@@ -184,13 +186,44 @@ void ImageView::paintEvent(QPaintEvent*) {
     paintColorbar(p);
 }
 
+bool ImageView::gridPerMapScale() const {
+    return m_display.grid && !m_display.sharedScale && m_result && !m_result->words.empty();
+}
+
+QStringList ImageView::gridLabels() const {
+    QStringList labels;
+    if (!m_result)
+        return labels;
+    for (int i = 0; i < static_cast<int>(m_result->words.size()); ++i) {
+        const WordResult& w = m_result->words[i];
+        QString word = QString::fromStdString(w.text);
+        if (w.mode == WordMode::Placeholder)
+            word += QString::fromUtf8(" \u2192 ") + QString::fromStdString(m_result->placeholder);
+        QString label =
+            word + "\n" + tr("i_o %1 ± %2").arg(formatBits(w.bits), formatBits(w.seBits));
+        // Each panel on its own scale: its own range, since the colorbar can only give shares.
+        if (!m_display.sharedScale)
+            label +=
+                "\n" + tr("max %1 bits/px").arg(formatBits(scaleFor(*m_result, i, m_display).hi));
+        labels << label;
+    }
+    return labels;
+}
+
+QString ImageView::colorbarUnits() const {
+    if (gridPerMapScale())
+        return tr("share of each map's max");
+    return m_display.sharedScale ? tr("i_o bits/px") : tr("i_o bits/px (this map)");
+}
+
 void ImageView::paintGrid(QPainter& p) {
     const int n = static_cast<int>(m_result->words.size());
     const QRect area(kPadding, kPadding, width() - 2 * kPadding - kColorbarMargin - kColorbarWidth,
                      height() - 2 * kPadding);
     const int cols = static_cast<int>(std::ceil(std::sqrt(double(n))));
     const int rows = (n + cols - 1) / cols;
-    const int labelHeight = fontMetrics().height() + 2;
+    const QStringList labels = gridLabels();
+    const int labelHeight = fontMetrics().height() * (m_display.sharedScale ? 2 : 3) + 2;
     const int cellW = area.width() / cols, cellH = area.height() / rows;
     const double scale =
         std::max(0.1, std::min((cellW - 6) / double(m_image.width),
@@ -205,13 +238,12 @@ void ImageView::paintGrid(QPainter& p) {
             p.setPen(QPen(QColor(255, 200, 0), 2));
             p.drawRect(QRect(at, tile).adjusted(-1, -1, 1, 1));
         }
-        const WordResult& w = m_result->words[i];
         p.setPen(Qt::white);
-        p.drawText(
-            QRect(cell.x(), at.y() + tile.height() + 1, cellW, labelHeight),
-            Qt::AlignHCenter | Qt::AlignTop,
-            QString("%1  %2 ± %3")
-                .arg(QString::fromStdString(w.text), formatBits(w.bits), formatBits(w.seBits)));
+        QStringList lines = labels[i].split('\n');
+        for (QString& line : lines)  // a long word must not run into its neighbours
+            line = fontMetrics().elidedText(line, Qt::ElideMiddle, cellW - 4);
+        p.drawText(QRect(cell.x(), at.y() + tile.height() + 1, cellW, labelHeight),
+                   Qt::AlignHCenter | Qt::AlignTop, lines.join('\n'));
     }
 }
 
@@ -227,10 +259,16 @@ void ImageView::paintColorbar(QPainter& p) const {
     p.drawRect(bar.adjusted(0, 0, -1, -1));
     MapScale s;
     const bool haveMaps = m_result && !m_result->words.empty();
+    // In the grid with per-map scales every panel has its own range (printed under it): the bar
+    // can only say which share of a panel's maximum a colour is.
+    const bool shares = gridPerMapScale();
     if (haveMaps)
-        s = scaleFor(*m_result, m_word, m_display);
-    const QString units = m_display.sharedScale ? tr("bits/px") : tr("bits/px (this map)");
-    p.drawText(QRect(bar.left() - 30, kPadding, kColorbarMargin + 40, 18), Qt::AlignCenter, units);
+        s = shares ? MapScale{0.0f, 1.0f, static_cast<float>(m_display.thresholdFraction)}
+                   : scaleFor(*m_result, m_word, m_display);
+    // Above the bar, inside its margin (two lines when long), never over the image.
+    const int unitsLeft = bar.left() - 12;
+    p.drawText(QRect(unitsLeft, 2, width() - unitsLeft - 2, bar.top() - 12),
+               Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap, colorbarUnits());
     if (!haveMaps)
         return;
     for (int t = 0; t <= 4; ++t) {
@@ -238,7 +276,8 @@ void ImageView::paintColorbar(QPainter& p) const {
         const int y = bar.bottom() - static_cast<int>(std::lround(bar.height() * t / 4.0));
         p.drawLine(bar.right(), y, bar.right() + 4, y);
         p.drawText(QRect(bar.right() + 6, y - 8, kColorbarMargin - 8, 16),
-                   Qt::AlignLeft | Qt::AlignVCenter, formatBits(v));
+                   Qt::AlignLeft | Qt::AlignVCenter,
+                   shares ? QString("%1%").arg(t * 25) : formatBits(v));
     }
     if (m_display.maskBelowThreshold || m_display.contour) {
         const int y =

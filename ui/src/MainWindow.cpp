@@ -22,6 +22,8 @@
 #include "infolens/ui/NoticeBar.h"
 #include "infolens/ui/PromptController.h"
 #include "infolens/ui/PromptEditor.h"
+#include "infolens/ui/PromptFit.h"
+#include "infolens/ui/SamplingDialog.h"
 #include "infolens/ui/SettingsStore.h"
 #include "infolens/ui/StatusPanel.h"
 #include "infolens/ui/WordPanel.h"
@@ -44,7 +46,9 @@ QString sentence(QString text) {
 }  // namespace
 
 MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& options, QWidget* parent)
-    : QMainWindow(parent), m_settings(std::make_unique<SettingsStore>()) {
+    : QMainWindow(parent),
+      m_settings(std::make_unique<SettingsStore>()),
+      m_interactive(options.interactive) {
     setWindowTitle("InfoLens");
     setAcceptDrops(true);
     m_bridge = std::make_unique<WorkerBridge>(registry, options.model);
@@ -55,10 +59,18 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
     layout->setSpacing(0);
     m_editor = new PromptEditor(central);
     m_notice = new NoticeBar(central);
+    m_fitNotice = new NoticeBar(central);
+    m_fitNotice->setObjectName("fitNotice");
+    m_fitNotice->setToolTip(tr("Shown when the prompt's i_s < %1 × its i_o beyond %2 standard "
+                               "errors, or i_s is below zero beyond %2 standard errors.\n\n")
+                                .arg(kFitShare)
+                                .arg(kFitSigmas) +
+                            orthogonalFormExplanation() + "\n\n" + standardFormExplanation());
     m_view = new ImageView(central);
     m_view->setObjectName("imageView");
     layout->addWidget(m_editor);
     layout->addWidget(m_notice);
+    layout->addWidget(m_fitNotice);
     layout->addWidget(m_view, 1);
     setCentralWidget(central);
 
@@ -97,7 +109,8 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
                                 m_selectedWord,
                                 m_bridge->model(),
                                 m_documents->imagePath(),
-                                m_documents->imageHash()};
+                                m_documents->imageHash(),
+                                m_documents->generationSeed()};
         },
         this);
     buildMenus();
@@ -111,17 +124,13 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
     connect(m_editor, &PromptEditor::wordClicked, this, &MainWindow::selectWord);
     connect(m_words, &WordPanel::wordClicked, this, &MainWindow::selectWord);
     connect(m_toolbar, &DisplayToolbar::displayChanged, this, &MainWindow::setDisplay);
-    connect(m_toolbar, &DisplayToolbar::seedChanged, this, [this](std::uint64_t seed) {
-        if (seed == m_sampling.seed)
-            return;
-        m_sampling.seed = seed;
-        recompute();
-    });
+    // The toolbar's image seed drives Generate only; the estimation seed (m_sampling) is not
+    // touched by it, so generating or changing it never changes how values are estimated.
     connect(m_toolbar, &DisplayToolbar::generateRequested, this, [this] {
         // Typing still in the debounce window is committed first, so its recompute cannot land
         // after the generation starts.
         m_prompt->flush();
-        m_documents->generateImage(m_prompt->prompt(), m_sampling.seed);
+        m_documents->generateImage(m_prompt->prompt(), m_toolbar->generationSeed());
     });
     connect(m_documents, &DocumentController::imageChanged, this, &MainWindow::setImage);
     connect(m_documents, &DocumentController::restored, this, &MainWindow::applyDocument);
@@ -129,6 +138,8 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         if (m_prompt->prompt().isEmpty())  // typed while the model loaded: kept
             m_prompt->reset(caption, {}, m_prompt->placeholder());
     });
+    connect(m_documents, &DocumentController::promptSuggested, this,
+            [this](const QString& caption) { m_prompt->setPrompt(caption); });
     connect(m_documents, &DocumentController::notice, m_notice, &NoticeBar::showNotice);
     connect(m_documents, &DocumentController::computeRequested, this, &MainWindow::recompute);
     connect(m_documents, &DocumentController::message, this, &MainWindow::showMessage);
@@ -150,8 +161,12 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         restoreState(m_settings->windowState());
         m_display = m_settings->display(m_display);
     }
-    if (!m_settings->hasWindowGeometry() || !options.restoreLayout)
+    if (!m_settings->hasWindowGeometry() || !options.restoreLayout) {
         resize(1180, 780);
+        // Room for the words panel's two value columns.
+        if (auto* words = findChild<QDockWidget*>("wordsDock"))
+            resizeDocks({words}, {470}, Qt::Horizontal);
+    }
     setDisplay(m_display);
     m_status->showModelLoading(options.model);
     m_status->showRenderer(m_view->usingVulkan(), m_view->rendererDescription());
@@ -194,6 +209,7 @@ void MainWindow::buildMenus() {
     edit->addSeparator();
     edit->addAction(tr("&Generate Image from Prompt"), QKeySequence(Qt::CTRL | Qt::Key_G),
                     m_toolbar, &DisplayToolbar::generateRequested);
+    edit->addAction(tr("Estimation &Settings…"), this, &MainWindow::editSampling);
     edit->addAction(tr("Re&compute"), QKeySequence(Qt::Key_F5), this, [this] {
         const QString reason = m_bridge->unusableReason();
         if (!reason.isEmpty())
@@ -235,6 +251,7 @@ void MainWindow::onModelStatus(const ModelStatus& status) {
     if (status.state == ModelStatus::State::Failed) {
         m_status->showModelFailed(q(status.message));
         modelUnusable(q(status.message));
+        Q_EMIT startProcessed();
         return;
     }
     const ModelSummary& model = status.summary;
@@ -243,10 +260,33 @@ void MainWindow::onModelStatus(const ModelStatus& status) {
     if (!reason.isEmpty()) {
         modelUnusable(reason + tr(": InfoLens maps what an image model knows about an image's "
                                   "pixels (try --model default)"));
+        Q_EMIT startProcessed();
         return;
     }
     if (!m_documents->openStart(m_startWithSample))
         recompute();  // what was asked for while the model loaded
+    Q_EMIT startProcessed();
+}
+
+std::uint64_t MainWindow::generationSeed() const {
+    return m_toolbar->generationSeed();
+}
+
+void MainWindow::setSampling(const Sampling& sampling) {
+    const bool changed = sampling.seed != m_sampling.seed ||
+                         sampling.sampleCap != m_sampling.sampleCap ||
+                         sampling.targetRelativeSe != m_sampling.targetRelativeSe ||
+                         sampling.iidSampler != m_sampling.iidSampler;
+    m_sampling = sampling;
+    if (changed)
+        recompute();
+}
+
+void MainWindow::editSampling() {
+    SamplingDialog dialog(this);
+    dialog.setSampling(m_sampling);
+    if (dialog.exec() == QDialog::Accepted)
+        setSampling(dialog.sampling());
 }
 
 void MainWindow::modelUnusable(const QString& reason) {
@@ -272,8 +312,7 @@ void MainWindow::setDisplay(const DisplaySettings& display) {
 }
 
 void MainWindow::applyDocument(const DocumentState& state) {
-    m_sampling = state.sampling;
-    m_toolbar->setSeed(m_sampling.seed);
+    m_sampling = state.sampling;  // the estimation seed; the toolbar's image seed stays
     DisplaySettings display = state.display;
     display.grid = m_display.grid;  // not part of a session
     setDisplay(display);
@@ -286,6 +325,7 @@ void MainWindow::setImage(const Image& image, const QString& path, const QString
     m_view->setImage(image);
     m_words->setResult(nullptr);
     m_chart->setResult(nullptr);
+    m_fitNotice->showNotice(QString());
     m_notice->showNotice(notice);
     setWindowTitle(path.isEmpty() ? tr("InfoLens — generated image")
                                   : tr("InfoLens — %1").arg(QFileInfo(path).fileName()));
@@ -303,6 +343,7 @@ void MainWindow::selectWord(int word) {
 
 void MainWindow::clearMaps() {
     m_result.reset();
+    m_fitNotice->showNotice(QString());
     m_view->setResult(nullptr);
     m_words->setResult(nullptr);
     m_chart->setResult(nullptr);
@@ -359,7 +400,22 @@ void MainWindow::showResult(std::shared_ptr<const LiveResult> result) {
     m_chart->setResult(result);
     selectWord(m_selectedWord);
     m_status->showResult(*result);
+    showPromptFit(*result);
     Q_EMIT resultShown(result);
+}
+
+// The warning is decided on finished results only (converged or at the cap), where the standard
+// errors are trustworthy, so it does not flicker while the values refine; a result for another
+// prompt or image takes an earlier warning down.
+void MainWindow::showPromptFit(const LiveResult& result) {
+    if (!result.finished) {
+        if (m_fitNotice->property("prompt").toString() != q(result.prompt))
+            m_fitNotice->showNotice(QString());
+        return;
+    }
+    const PromptFit fit = assessPromptFit(result.mi);
+    m_fitNotice->setProperty("prompt", q(result.prompt));
+    m_fitNotice->showNotice(fit.message, true);
 }
 
 void MainWindow::showMessage(const QString& text, int timeoutMs) {

@@ -109,7 +109,11 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
             "QToolButton:checked { background: #f1c40f; color: black; }";
         if (w.unknown) {
             style += "QToolButton { border: 2px solid #c0392b; color: #c0392b; }";
-            tip = tr("\"%1\" is not in the model's vocabulary: it is read as [UNK].\n")
+            tip = (w.span.isWord
+                       ? tr("\"%1\" is not in the model's vocabulary: it is read as [UNK].\n")
+                       : tr("The symbol \"%1\" is not in the model's vocabulary: it is read as "
+                            "[UNK], which changes the other words' values; its own value says "
+                            "by how much. Delete it to leave it out.\n"))
                       .arg(QString::fromStdString(w.text)) +
                   tip;
         }
@@ -122,13 +126,16 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
     }
     if (selected >= 0 && selected < static_cast<int>(analysis.words.size()))
         m_group->button(selected)->setChecked(true);
-    int unknown = 0;
-    for (const PromptWord& w : analysis.words)
-        unknown += w.unknown ? 1 : 0;
+    QStringList unknown;
+    for (const PromptWord& w : analysis.words) {
+        if (w.unknown)
+            unknown << "\"" + QString::fromStdString(w.text) + "\"";
+    }
     QString problem = QString::fromStdString(analysis.problem);
-    if (problem.isEmpty() && unknown > 0)
-        problem = tr("%n word(s) not in the model's vocabulary (marked red) are read as [UNK].", "",
-                     unknown);
+    if (problem.isEmpty() && !unknown.isEmpty())
+        problem = tr("Not in the model's vocabulary, read as [UNK] (marked red; each changes the "
+                     "other values and has a value of its own): %1.")
+                      .arg(unknown.join(", "));
     m_problem->setText(problem);
     m_problem->setVisible(!problem.isEmpty());
 }

@@ -4,6 +4,8 @@
 #include <QProgressBar>
 #include <QStatusBar>
 
+#include "infolens/live/StoppingRule.h"
+
 namespace infolens::ui {
 
 namespace {
@@ -96,14 +98,36 @@ void StatusPanel::showResult(const LiveResult& result) {
                               .arg(result.finished
                                        ? (result.converged ? tr(" · converged") : tr(" · at cap"))
                                        : QString()));
+    m_drawsLabel->setToolTip(drawsExplanation(result));
     m_rateLabel->setText(tr("%1 evals/s").arg(result.evaluationsPerSecond, 0, 'f', 0));
 }
 
+QString StatusPanel::drawsExplanation(const LiveResult& result) {
+    const LiveRequest defaults;
+    return tr("Draws of (noise level, noise) done, of the cap of %1.\n"
+              "converged: every value's standard error (i_o, the prompt's and each word's) is at "
+              "most %2% of the value or at most %3 bits, at %4 consecutive checks after at least "
+              "%5 draws; more draws would change the values by less than that.\n"
+              "at cap: the %1-draw cap came first; the values are usable, but their standard "
+              "errors are larger than the target.\n"
+              "Edit ▸ Estimation Settings changes the cap, the target and the seed.")
+        .arg(result.sampleCap)
+        .arg(result.targetRelativeSe * 100.0, 0, 'g', 3)
+        .arg(defaults.absoluteSeFloorBits)
+        .arg(StoppingSettings{}.confirmations)
+        .arg(defaults.minDraws);
+}
+
 void StatusPanel::showWordValue(const WordResult& word) {
-    m_seLabel->setText(tr("%1: %2 ± %3 bits")
+    m_seLabel->setText(tr("%1: i_o %2 ± %3 · i_s %4 ± %5 bits")
                            .arg(q(word.text))
                            .arg(word.bits, 0, 'f', 2)
-                           .arg(word.seBits, 0, 'f', 2));
+                           .arg(word.seBits, 0, 'f', 2)
+                           .arg(word.standardBits, 0, 'f', 2)
+                           .arg(word.standardSeBits, 0, 'f', 2));
+    m_seLabel->setToolTip(
+        tr("The selected word: moves the model (i_o) and explains the image "
+           "(i_s), each ± its standard error"));
 }
 
 void StatusPanel::showNoMaps() {

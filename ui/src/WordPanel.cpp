@@ -8,6 +8,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "infolens/ui/PromptFit.h"
+
 namespace infolens::ui {
 
 namespace {
@@ -17,20 +19,22 @@ constexpr int kBitsRole = Qt::UserRole + 1;
 constexpr int kSeRole = Qt::UserRole + 2;
 constexpr int kMaxRole = Qt::UserRole + 3;
 constexpr int kThumbSize = 40;
+const QColor kNegative(192, 57, 43);
 
 QString bitsText(double bits, double se) {
-    return QString("%1 ± %2").arg(bits, 0, 'f', bits >= 100 ? 0 : 2).arg(se, 0, 'f', 2);
+    return QString("%1 ± %2").arg(bits, 0, 'f', std::abs(bits) >= 100 ? 0 : 2).arg(se, 0, 'f', 2);
 }
 
-// Numeric sorting on the value columns instead of text order.
+// Numeric sorting on the value columns (each by its own form) instead of text order; the word and
+// map columns sort by word order.
 class WordItem : public QTreeWidgetItem {
   public:
     using QTreeWidgetItem::QTreeWidgetItem;
     bool operator<(const QTreeWidgetItem& other) const override {
         const int column = treeWidget() ? treeWidget()->sortColumn() : 0;
-        if (column == 0)
-            return data(0, kIndexRole).toInt() < other.data(0, kIndexRole).toInt();
-        return data(1, kBitsRole).toDouble() < other.data(1, kBitsRole).toDouble();
+        if (column == WordPanel::kOrthogonalColumn || column == WordPanel::kStandardColumn)
+            return data(column, kBitsRole).toDouble() < other.data(column, kBitsRole).toDouble();
+        return data(0, kIndexRole).toInt() < other.data(0, kIndexRole).toInt();
     }
 };
 
@@ -48,11 +52,16 @@ class BarDelegate : public QStyledItemDelegate {
         const double bits = index.data(kBitsRole).toDouble();
         const double se = index.data(kSeRole).toDouble();
         const double max = std::max(1e-9, index.data(kMaxRole).toDouble());
-        // The value as text on the left, the bar beside it, so short bars never hide digits.
-        const int textWidth = std::min(option.rect.width() / 2,
-                                       o.fontMetrics.horizontalAdvance("0000.00 ± 00.00") + 6);
+        // The value as text on the left, the bar beside it, so the bar never hides digits. When
+        // the column is too narrow for both, the bar becomes a strip along the cell's bottom.
+        const int textWidth = std::max(o.fontMetrics.horizontalAdvance(text),
+                                       o.fontMetrics.horizontalAdvance("000.00 ± 0.00")) +
+                              8;
         const QRect textRect = option.rect.adjusted(3, 0, 0, 0);
-        const QRect r = option.rect.adjusted(3 + textWidth, 4, -3, -4);
+        const bool beside = option.rect.width() - 3 - textWidth >= 40;
+        const QRect r = beside ? option.rect.adjusted(3 + textWidth, 4, -3, -4)
+                               : QRect(option.rect.left() + 3, option.rect.bottom() - 7,
+                                       option.rect.width() - 6, 6);
         auto x = [&](double v) {
             return r.left() + static_cast<int>(std::clamp(v / max, 0.0, 1.0) * r.width());
         };
@@ -76,23 +85,42 @@ class BarDelegate : public QStyledItemDelegate {
 WordPanel::WordPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
-    m_mi = new QLabel(tr("MI of the whole prompt: —"), this);
+    m_mi = new QLabel(tr("Whole prompt: —"), this);
     m_mi->setObjectName("miLabel");
+    m_mi->setWordWrap(true);
     m_mi->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_mi->setToolTip(tr("The whole prompt against the empty prompt, in both forms.\n\n") +
+                     orthogonalFormExplanation() + "\n\n" + standardFormExplanation());
     layout->addWidget(m_mi);
     m_tree = new QTreeWidget(this);
     m_tree->setObjectName("wordTree");
-    m_tree->setColumnCount(3);
-    m_tree->setHeaderLabels({tr("Word"), tr("CMI (bits) ± SE"), tr("Map")});
+    m_tree->setColumnCount(kColumnCount);
+    // Two-line titles keep the columns narrow enough for the dock: "Moves the model" / "(i_o)".
+    auto twoLines = [](QString title) { return title.replace(" (", "\n("); };
+    m_tree->setHeaderLabels(
+        {tr("Word"), twoLines(orthogonalFormName()), twoLines(standardFormName()), tr("Map")});
+    QTreeWidgetItem* header = m_tree->headerItem();
+    header->setToolTip(kWordColumn,
+                       tr("The word (or a symbol the model does not know, in red). \"→ _\": "
+                          "measured by replacing the word with the placeholder instead of "
+                          "omitting it. Sorts by word order."));
+    header->setToolTip(kOrthogonalColumn,
+                       orthogonalFormExplanation() + tr("\nHere: the word against the prompt "
+                                                        "without it (its CMI). Click to sort."));
+    header->setToolTip(kStandardColumn,
+                       standardFormExplanation() + tr("\nHere: the word against the prompt "
+                                                      "without it. Click to sort."));
+    header->setToolTip(kMapColumn, tr("The word's map (i_o per pixel)."));
     m_tree->setRootIsDecorated(false);
     m_tree->setSortingEnabled(true);
-    m_tree->sortByColumn(0, Qt::AscendingOrder);
+    m_tree->sortByColumn(kWordColumn, Qt::AscendingOrder);
     m_tree->setIconSize(QSize(kThumbSize, kThumbSize));
-    m_tree->setItemDelegateForColumn(1, new BarDelegate(m_tree));
-    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
-    m_tree->header()->setSectionResizeMode(1, QHeaderView::Stretch);
-    m_tree->header()->setSectionResizeMode(2, QHeaderView::Fixed);
-    m_tree->header()->resizeSection(2, kThumbSize + 12);
+    m_tree->setItemDelegateForColumn(kOrthogonalColumn, new BarDelegate(m_tree));
+    m_tree->header()->setSectionResizeMode(kWordColumn, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(kOrthogonalColumn, QHeaderView::Stretch);
+    m_tree->header()->setSectionResizeMode(kStandardColumn, QHeaderView::ResizeToContents);
+    m_tree->header()->setSectionResizeMode(kMapColumn, QHeaderView::Fixed);
+    m_tree->header()->resizeSection(kMapColumn, kThumbSize + 12);
     m_tree->header()->setStretchLastSection(false);
     layout->addWidget(m_tree, 1);
     connect(m_tree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
@@ -118,7 +146,7 @@ void WordPanel::setResult(std::shared_ptr<const LiveResult> result) {
     while (m_tree->topLevelItemCount() < n)
         m_tree->addTopLevelItem(new WordItem);
     if (!m_result || !m_result->error.empty()) {
-        m_mi->setText(tr("MI of the whole prompt: —"));
+        m_mi->setText(tr("Whole prompt: —"));
         m_tree->setSortingEnabled(true);
         return;
     }
@@ -134,28 +162,44 @@ void WordPanel::setResult(std::shared_ptr<const LiveResult> result) {
         QString label = QString::fromStdString(w.text);
         if (w.mode == WordMode::Placeholder)
             label += QString::fromUtf8(" \u2192 ") + QString::fromStdString(m_result->placeholder);
-        item->setText(0, label);
-        item->setForeground(0, w.unknown ? QBrush(QColor(192, 57, 43)) : QBrush());
-        item->setData(0, kIndexRole, i);
-        item->setText(1, bitsText(w.bits, w.seBits));
-        item->setData(1, kBitsRole, w.bits);
-        item->setData(1, kSeRole, w.seBits);
-        item->setData(1, kMaxRole, m_maxBits);
-        item->setToolTip(1, tr("i_o = %1 ± %2 bits (orthogonal estimator, shown)\n"
-                               "i_s = %3 ± %4 bits (standard estimator)")
-                                .arg(w.bits, 0, 'f', 3)
-                                .arg(w.seBits, 0, 'f', 3)
-                                .arg(w.standardBits, 0, 'f', 3)
-                                .arg(w.standardSeBits, 0, 'f', 3));
-        item->setSizeHint(2, QSize(kThumbSize + 8, kThumbSize + 4));
+        item->setText(kWordColumn, label);
+        item->setForeground(kWordColumn, w.unknown ? QBrush(kNegative) : QBrush());
+        item->setToolTip(kWordColumn,
+                         w.unknown ? tr("Not in the model's vocabulary: read as [UNK].") : "");
+        item->setData(kWordColumn, kIndexRole, i);
+        item->setText(kOrthogonalColumn, bitsText(w.bits, w.seBits));
+        item->setData(kOrthogonalColumn, kBitsRole, w.bits);
+        item->setData(kOrthogonalColumn, kSeRole, w.seBits);
+        item->setData(kOrthogonalColumn, kMaxRole, m_maxBits);
+        const QString values = tr("\n\n\"%1\": i_o = %2 ± %3 bits, i_s = %4 ± %5 bits")
+                                   .arg(label)
+                                   .arg(w.bits, 0, 'f', 3)
+                                   .arg(w.seBits, 0, 'f', 3)
+                                   .arg(w.standardBits, 0, 'f', 3)
+                                   .arg(w.standardSeBits, 0, 'f', 3);
+        item->setToolTip(kOrthogonalColumn, orthogonalFormExplanation() + values);
+        item->setText(kStandardColumn, bitsText(w.standardBits, w.standardSeBits));
+        item->setData(kStandardColumn, kBitsRole, w.standardBits);
+        item->setData(kStandardColumn, kSeRole, w.standardSeBits);
+        // Below zero beyond two standard errors: the word makes the image less likely.
+        item->setForeground(kStandardColumn, w.standardBits < -2.0 * w.standardSeBits
+                                                 ? QBrush(kNegative)
+                                                 : QBrush());
+        item->setToolTip(kStandardColumn, standardFormExplanation() + values);
+        item->setSizeHint(kMapColumn, QSize(kThumbSize + 8, kThumbSize + 4));
     }
-    m_mi->setText(tr("<b>MI</b>(image; prompt) = <b>%1 ± %2</b> bits  ·  %3 of %4 draws%5")
-                      .arg(m_result->mi.bits, 0, 'f', 2)
-                      .arg(m_result->mi.seBits, 0, 'f', 2)
+    const WordResult& mi = m_result->mi;
+    QString standard = bitsText(mi.standardBits, mi.standardSeBits);
+    if (mi.standardBits < -2.0 * mi.standardSeBits)
+        standard = "<span style=\"color:#c0392b\">" + standard + "</span>";
+    m_mi->setText(tr("<b>Whole prompt</b> · moves the model <b>%1</b> bits (i_o) · explains the "
+                     "image <b>%2</b> bits (i_s) · %3 of %4 draws%5")
+                      .arg(bitsText(mi.bits, mi.seBits), standard)
                       .arg(m_result->drawsDone)
                       .arg(m_result->sampleCap)
-                      .arg(m_result->converged ? tr(", converged")
-                                               : (m_result->finished ? tr(", at the cap") : "")));
+                      .arg(m_result->converged
+                               ? tr(", converged")
+                               : (m_result->finished ? tr(", at the cap") : QString())));
     refreshThumbnails();
     m_tree->setSortingEnabled(true);
     for (int row = 0; row < n; ++row) {
@@ -172,8 +216,9 @@ void WordPanel::refreshThumbnails() {
         const QImage thumb = m_thumbnail(item->data(0, kIndexRole).toInt());
         if (!thumb.isNull()) {
             item->setIcon(
-                2, QIcon(QPixmap::fromImage(thumb.scaled(
-                       kThumbSize, kThumbSize, Qt::KeepAspectRatio, Qt::FastTransformation))));
+                kMapColumn,
+                QIcon(QPixmap::fromImage(thumb.scaled(kThumbSize, kThumbSize, Qt::KeepAspectRatio,
+                                                      Qt::FastTransformation))));
         }
     }
 }

@@ -55,7 +55,11 @@ void WordTokenizer::save(const std::string& path) const {
 
 Tokenization WordTokenizer::tokenize(const std::string& prompt) const {
     Tokenization result;
-    for (const Span& span : segmentPrompt(prompt)) {
+    const std::vector<Span> spans = segmentPrompt(prompt);
+    // Symbols alone ("...") are not a prompt: they stay punctuation, so the prompt has no words.
+    const bool hasWord =
+        std::any_of(spans.begin(), spans.end(), [](const Span& s) { return s.isWord; });
+    for (const Span& span : spans) {
         Token token;
         token.text = prompt.substr(span.begin, span.end - span.begin);
         token.begin = span.begin;
@@ -67,7 +71,7 @@ Tokenization WordTokenizer::tokenize(const std::string& prompt) const {
         // it is reported as an unknown word of its own (a chip in the app, a row with its own CMI,
         // an entry in the CLI's unknown_words) rather than changing the numbers unseen. Known
         // symbols ("," in the shapes vocabulary) stay punctuation.
-        if (span.isWord || token.unknown) {
+        if (span.isWord || (token.unknown && hasWord)) {
             token.word = static_cast<int>(result.words.size());
             Word word;
             word.text = token.text;

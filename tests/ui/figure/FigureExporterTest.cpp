@@ -103,14 +103,22 @@ FigureContent sampleContent(int words = 8) {
     for (int i = 0; i < words; ++i) {
         const Word& w = all[i % all.size()];
         prompt += (i ? " " : "") + std::string(w.text);
-        content.panels.push_back(
-            {w.text,
-             composite(content.base, bumpMap(w.cx, w.cy, w.height, w.width), content.scaleHi),
-             w.bits, w.se});
+        FigurePanel panel;
+        panel.label = w.text;
+        panel.overlay =
+            composite(content.base, bumpMap(w.cx, w.cy, w.height, w.width), content.scaleHi);
+        panel.bits = w.bits;
+        panel.seBits = w.se;
+        panel.standardBits = w.bits * 0.8 - 0.3;
+        panel.standardSeBits = w.se * 2.0;
+        panel.mapMax = w.height + 0.0004;
+        content.panels.push_back(panel);
     }
     content.title = QString::fromStdString(prompt);
     content.miBits = 12.75;
     content.miSeBits = 0.31;
+    content.miStandardBits = -4.5;
+    content.miStandardSeBits = 0.62;
     content.footer = QString::fromUtf8(
         "InfoLens 0.1.0 \u00b7 model shapes-v1 (sha256 3f9a1c02) \u00b7 seed 7 \u00b7 96 of 128 "
         "draws, "
@@ -227,11 +235,14 @@ TEST_CASE("the layout grows with the words and wraps long labels", "[figure]") {
     CHECK(infolens::ui::figureSizePoints(sampleContent(20)).width() == fourColumns.width());
     CHECK(infolens::ui::figureSizePoints(sampleContent(20)).height() > fourColumns.height());
 
+    // A word longer than its panel is elided; the grid stays regular.
     FigureContent longWords = sampleContent(3);
-    longWords.panels[1].label = "antidisestablishmentarianism";
+    longWords.panels[1].label = "antidisestablishmentarianism-and-then-some-more";
     const QSizeF wrapped = infolens::ui::figureSizePoints(longWords);
     CHECK(wrapped.width() == four.width());
-    CHECK(wrapped.height() > four.height());  // two-line labels
+    CHECK(wrapped.height() == four.height());
+    CHECK(
+        infolens::ui::figureText(longWords).labels[2].section('\n', 0, 0).contains(QChar(0x2026)));
     TempDir dir;
     infolens::ui::exportFigurePng(q(dir.file("long.png")), longWords, 100);
     CHECK_FALSE(QImage(q(dir.file("long.png"))).isNull());
@@ -286,6 +297,62 @@ TEST_CASE("figure exports replace an existing file wholly", "[figure]") {
     CHECK(entries == 2);
 }
 
+// Issue 16.1: every number in a figure says which form it is, and the legend says what the forms
+// mean.
+TEST_CASE("figure labels name the form of every value", "[figure]") {
+    const FigureContent content = sampleContent(3);
+    const infolens::ui::FigureText text = infolens::ui::figureText(content);
+    CHECK(text.mi.toStdString().find("i_o 12.75") != std::string::npos);
+    CHECK(text.mi.contains(QString::fromUtf8("i_s \u22124.50 \u00b1 0.62 bits")));
+    CHECK(text.mi.contains("moves the model"));
+    CHECK(text.mi.contains("explains the image"));
+    REQUIRE(text.labels.size() == 4);
+    CHECK(text.labels[0] == "image");
+    const QStringList red = text.labels[2].split('\n');
+    REQUIRE(red.size() == 3);
+    CHECK(red[0] == "red");
+    CHECK(red[1] == QString::fromUtf8("i_o 3.12 \u00b1 0.18 bits"));
+    CHECK(red[2] == QString::fromUtf8("i_s 2.20 \u00b1 0.36 bits"));
+    CHECK(text.legend.contains("i_o (moves the model)"));
+    CHECK(text.legend.contains("i_s (explains the image)"));
+    CHECK(text.units == "bits per pixel");
+}
+
+// Issue 16.4: with a scale per panel there is no one range for a colorbar in bits, so the bar
+// reads as a share of each panel's maximum and every panel states its own; placeholder words are
+// marked.
+TEST_CASE("per-panel scales state each panel's range and placeholders are marked", "[figure]") {
+    FigureContent content = sampleContent(3);
+    content.panels[1].placeholder = "_";
+    const infolens::ui::FigureText shared = infolens::ui::figureText(content);
+    CHECK(shared.labels[2].section('\n', 0, 0) == QString::fromUtf8("red \u2192 _"));
+    CHECK(shared.labels[1].section('\n', 0, 0) == "a");
+    CHECK(shared.legend.contains(QString::fromUtf8("\u2192 _")));
+    for (const QString& label : shared.labels)
+        CHECK_FALSE(label.contains("max"));
+    CHECK(shared.ticks.front() == "0.00");  // bits per pixel on the shared scale
+    CHECK(shared.ticks.back() == "0.03");
+
+    content.perPanelScale = true;
+    const infolens::ui::FigureText own = infolens::ui::figureText(content);
+    REQUIRE(own.labels.size() == 4);
+    CHECK(own.labels[1].section('\n', 3, 3) == "max 0.00240 bits/px");
+    CHECK(own.labels[2].section('\n', 3, 3) == "max 0.0204 bits/px");
+    CHECK(own.labels[3].section('\n', 3, 3) == "max 0.0284 bits/px");
+    CHECK(own.ticks.front() == "0%");
+    CHECK(own.ticks.back() == "100%");
+    CHECK(own.units.contains("each panel"));
+    CHECK(own.legend.contains("own colour scale"));
+    CHECK(infolens::ui::figureSizePoints(content).height() >
+          infolens::ui::figureSizePoints(sampleContent(3)).height());  // the extra label line
+    TempDir dir;
+    infolens::ui::exportFigurePng(q(dir.file("own.png")), content, 100);
+    CHECK_FALSE(QImage(q(dir.file("own.png"))).isNull());
+
+    content.panels[0].mapMax = std::nan("");
+    CHECK_THROWS_AS(infolens::ui::figureText(content), infolens::Error);
+}
+
 // Not part of the suite: writes the example figure for a person to look at.
 //   infolens_figure_tests "[.example]"   (INFOLENS_FIGURE_EXAMPLE=/tmp/figure-example by default)
 TEST_CASE("write an example figure", "[.example]") {
@@ -302,4 +369,9 @@ TEST_CASE("write an example figure", "[.example]") {
         "extraordinarily blue square on a grey background";
     few.panels[1].label = "extraordinarily";
     infolens::ui::exportFigurePng(QString::fromUtf8(base + "-long.png"), few, 200);
+    // Per-panel scales with a word in placeholder mode.
+    FigureContent own = sampleContent();
+    own.perPanelScale = true;
+    own.panels[1].placeholder = "_";
+    infolens::ui::exportFigurePng(QString::fromUtf8(base + "-per-panel.png"), own, 200);
 }

@@ -12,8 +12,9 @@ namespace infolens {
 // token, looked up case-insensitively (ASCII) in a fixed vocabulary; anything else is [UNK] and
 // reported as unknown. A symbol outside the vocabulary (";", "!" for the shapes models) is listed
 // among the words, flagged unknown (its span's isWord stays false), so that what the model reads
-// as [UNK] is always visible; known symbols go to Tokenization::punctuation. Sequences start with
-// [BOS], so the empty prompt is one token.
+// as [UNK] is always visible; known symbols go to Tokenization::punctuation, and so does every
+// symbol of a prompt without a word ("..." has no words). Sequences start with [BOS], so the
+// empty prompt is one token.
 class WordTokenizer {
   public:
     static constexpr int kPad = 0;

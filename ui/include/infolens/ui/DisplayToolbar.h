@@ -14,7 +14,9 @@ class QSpinBox;
 namespace infolens::ui {
 
 // The "Display" toolbar: colormap, opacity, scale mode, fade, mask, contour, threshold and grid
-// (every change is one displayChanged with the whole DisplaySettings), then the seed and Generate.
+// (every change is one displayChanged with the whole DisplaySettings), then the image seed and
+// Generate. The image seed drives Generate only; the estimator has its own seed (Edit ▸
+// Estimation Settings), so a new image never changes how its values are estimated.
 class DisplayToolbar : public QToolBar {
     Q_OBJECT
   public:
@@ -23,14 +25,15 @@ class DisplayToolbar : public QToolBar {
     // Shows the settings; emits nothing.
     void setDisplay(const DisplaySettings& display);
     const DisplaySettings& display() const { return m_display; }
-    // Shows the seed; emits nothing.
-    void setSeed(std::uint64_t seed);
+    // Shows the image (generation) seed; emits nothing.
+    void setGenerationSeed(std::uint64_t seed);
+    std::uint64_t generationSeed() const;
     QAction* gridAction() const { return m_gridAction; }
     QAction* generateAction() const { return m_generateAction; }
 
   Q_SIGNALS:
     void displayChanged(const infolens::ui::DisplaySettings& display);
-    void seedChanged(std::uint64_t seed);
+    void generationSeedChanged(std::uint64_t seed);
     void generateRequested();
 
   private:

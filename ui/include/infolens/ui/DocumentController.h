@@ -2,9 +2,11 @@
 
 #include <QObject>
 #include <QString>
+#include <QStringList>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "infolens/io/ImageIO.h"
@@ -23,6 +25,8 @@ class WorkerBridge;
 
 // How the maps are estimated (what LiveRequest takes besides prompt, modes and image).
 struct Sampling {
+    // The estimation seed (the estimator's noise and log-SNR draws; a session's sampling.seed).
+    // Generating an image has a seed of its own (the toolbar's), which never changes this one.
     std::uint64_t seed = 0;
     int sampleCap = 128;
     double targetRelativeSe = 0.05;
@@ -63,10 +67,17 @@ class DocumentController : public QObject {
                        StateSource current, QObject* parent = nullptr);
     ~DocumentController() override;
 
-    // File menu: Open Image, Open Session, Open Recent, Save Session, Save Session As.
+    // File menu: Open Image, Open Sample (the model's bundled samples, once it is loaded), Open
+    // Session, Open Recent, Save Session, Save Session As.
     void addFileActions(QMenu* file);
 
     bool openImage(const QString& path);
+    // A bundled sample: the image, with its caption (the .txt beside it, when there is one) as
+    // the prompt (through promptSuggested, before the image opens).
+    bool openSample(const QString& imagePath);
+    // The model's bundled samples: the PNGs (not *_masks.png) in the folder of its sample image,
+    // sorted; empty while it loads or when it has none.
+    QStringList samplePaths() const;
     bool openSession(const QString& path);
     bool openFile(const QString& path);  // a session (.infolens) or an image
     bool saveSession(const QString& path);
@@ -85,6 +96,8 @@ class DocumentController : public QObject {
     const QString& imagePath() const { return m_imagePath; }        // empty when generated
     const QString& imageHash() const { return m_imageHash; }
     const QString& sessionPath() const { return m_sessionPath; }
+    // The seed the current image was generated with; nullopt for an opened image.
+    std::optional<std::uint64_t> generationSeed() const { return m_generationSeed; }
 
   Q_SIGNALS:
     // A new image is shown (`path` empty for a generated one); `notice` is for the notice bar.
@@ -93,6 +106,8 @@ class DocumentController : public QObject {
     void restored(const infolens::ui::DocumentState& state);
     // The model's sample is about to open; `caption` is its prompt.
     void sampleChosen(const QString& caption);
+    // A sample chosen from File ▸ Open Sample is about to open: show `caption` as the prompt.
+    void promptSuggested(const QString& caption);
     void notice(const QString& text, bool error);
     // The maps must be computed again (a new image, or a generation failed midway).
     void computeRequested();
@@ -114,7 +129,11 @@ class DocumentController : public QObject {
     WorkerBridge& m_bridge;
     SettingsStore& m_settings;
     StateSource m_current;
+    void rebuildSampleMenu();
+
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_sampleMenu = nullptr;
+    std::optional<std::uint64_t> m_generationSeed;
     std::unique_ptr<Pending> m_pending;
     std::shared_ptr<const Image> m_image;
     QString m_imagePath;

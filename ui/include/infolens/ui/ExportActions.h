@@ -2,8 +2,10 @@
 
 #include <QObject>
 #include <QString>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "infolens/live/LiveWorker.h"
 #include "infolens/ui/DisplaySettings.h"
@@ -25,23 +27,46 @@ struct ExportSource {
     ModelSummary model;
     QString imagePath;
     QString imageHash;
+    std::optional<std::uint64_t> generationSeed;  // set when the image was generated
 };
 
+enum class FigureFormat { Png, Pdf };
+enum class ValuesFormat { Csv, Json };
+
+// The path a menu item writes to: `path` as typed, with ".suffix" appended unless it already ends
+// in it (case-insensitive), so "values" and "values.json" typed for CSV become "values.csv" and
+// "values.json.csv": the file's content always matches its extension and the menu item.
+QString withSuffix(const QString& path, const QString& suffix);
+
 // File ▸ Export: the figure (PNG at a chosen DPI, or vector PDF), the raw maps (float32 NPY) and
-// the values (CSV, or JSON with provenance). Each export returns false and reports through
-// failed() when there is nothing to export or the file cannot be written.
+// the values (CSV, or JSON with provenance). Each menu item writes its own format whatever the
+// typed name (see withSuffix). Each export returns false and reports through failed() when there
+// is nothing to export or the file cannot be written.
 class ExportActions : public QObject {
     Q_OBJECT
   public:
     using Source = std::function<ExportSource()>;
+    // Asks where to save (title, filter, suffix); empty when cancelled. The default is a save
+    // dialog; tests replace it.
+    using PathAsker =
+        std::function<QString(const QString& title, const QString& filter, const QString& suffix)>;
+    // Asks for a figure's DPI; nullopt when cancelled.
+    using DpiAsker = std::function<std::optional<int>()>;
     ExportActions(QWidget* window, SettingsStore& settings, Source source,
                   QObject* parent = nullptr);
 
     void addTo(QMenu* menu);
+    void setPathAsker(PathAsker asker) { m_askPath = std::move(asker); }
+    void setDpiAsker(DpiAsker asker) { m_askDpi = std::move(asker); }
 
-    bool exportFigure(const QString& path, int dpi);  // .png or .pdf by suffix
-    bool exportMaps(const QString& path);             // .npy
-    bool exportValues(const QString& path);           // .csv or .json by suffix
+    // Scriptable: the format by the path's suffix (.pdf, else PNG; .json, else CSV).
+    bool exportFigure(const QString& path, int dpi);
+    bool exportMaps(const QString& path);  // .npy
+    bool exportValues(const QString& path);
+    // What the menu items run: exactly this format, to `path` as given (the menu applies
+    // withSuffix first). Return the success.
+    bool exportFigureAs(const QString& path, FigureFormat format, int dpi);
+    bool exportValuesAs(const QString& path, ValuesFormat format);
 
   Q_SIGNALS:
     void message(const QString& text, int timeoutMs);
@@ -51,6 +76,8 @@ class ExportActions : public QObject {
     QWidget* m_window;
     SettingsStore& m_settings;
     Source m_source;
+    PathAsker m_askPath;
+    DpiAsker m_askDpi;
 };
 
 }  // namespace infolens::ui

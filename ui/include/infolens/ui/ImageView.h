@@ -2,6 +2,7 @@
 
 #include <QImage>
 #include <QPointF>
+#include <QStringList>
 #include <QWidget>
 #include <memory>
 #include <vector>
@@ -40,6 +41,12 @@ class ImageView : public QWidget {
     QSize sizeHint() const override { return {640, 560}; }
     // Where the image is drawn (widget coordinates), for the window test and overlays.
     QRectF imageRect() const;
+    // The grid's label under each word, as drawn: the word ("word → _" when it is replaced by the
+    // placeholder), its i_o ± SE and, with per-map scales, the panel's own maximum.
+    QStringList gridLabels() const;
+    // The colorbar's units as drawn: bits per pixel, or in the grid with per-map scales the share
+    // of each map's maximum (each panel states its maximum).
+    QString colorbarUnits() const;
 
   Q_SIGNALS:
     void hoverText(const QString& text);
@@ -62,6 +69,7 @@ class ImageView : public QWidget {
     };
     Placement placement() const;
     QRect colorbarRect() const;
+    bool gridPerMapScale() const;
     QImage compose(int word, QSize size, double scale, QPointF offset, double dpr) const;
     void paintColorbar(QPainter& p) const;
     void paintGrid(QPainter& p);

@@ -35,6 +35,7 @@ struct StartOptions {
     QString prompt;   // empty: the sample's caption
     QString session;  // a session file to open instead
     bool restoreLayout = true;
+    bool interactive = true;  // false: failures go to the status bar, never a message box
 };
 
 // The main window: wiring of the prompt (PromptController), the open document
@@ -58,13 +59,17 @@ class MainWindow : public QMainWindow {
     // returns false and shows a message, leaving the state untouched, on failure. While the model
     // loads, openImage and openSession read the file and open it once the model is ready.
     bool openImage(const QString& path) { return m_documents->openImage(path); }
+    // A bundled sample with its caption as the prompt (File ▸ Open Sample).
+    bool openSample(const QString& path) { return m_documents->openSample(path); }
     bool openSession(const QString& path) { return m_documents->openSession(path); }
     bool saveSession(const QString& path) { return m_documents->saveSession(path); }
-    // .png or .pdf by suffix
+    // .pdf, else PNG, by suffix (the menu items write their own format whatever the name)
     bool exportFigure(const QString& path, int dpi) { return m_exports->exportFigure(path, dpi); }
     bool exportMaps(const QString& path) { return m_exports->exportMaps(path); }  // .npy
-    // .csv or .json by suffix
+    // .json, else CSV, by suffix
     bool exportValues(const QString& path) { return m_exports->exportValues(path); }
+    // The estimation settings (Edit ▸ Estimation Settings); recomputes when they changed.
+    void setSampling(const Sampling& sampling);
     // As if typed (debounced, undoable).
     void setPrompt(const QString& prompt) { m_prompt->setPrompt(prompt); }
     void selectWord(int word);
@@ -80,16 +85,27 @@ class MainWindow : public QMainWindow {
     PromptController* promptController() const { return m_prompt; }
     StatusPanel* statusPanel() const { return m_status; }
     const std::vector<WordMode>& modes() const { return m_prompt->modes(); }
-    std::uint64_t seed() const { return m_sampling.seed; }
+    std::uint64_t estimationSeed() const { return m_sampling.seed; }
+    std::uint64_t generationSeed() const;
     const Sampling& sampling() const { return m_sampling; }
+    QString imagePath() const { return m_documents->imagePath(); }
+    QString sessionPath() const { return m_documents->sessionPath(); }
+    DisplayToolbar* displayToolbar() const { return m_toolbar; }
+    ExportActions* exportActions() const { return m_exports; }
+    DocumentController* documents() const { return m_documents; }
     const ModelStatus& modelStatus() const { return m_bridge->modelStatus(); }
     QString lastError() const { return m_lastError; }
     NoticeBar* noticeBar() const { return m_notice; }
+    // The warning that the prompt does not fit the image (PromptFit.h); hidden when it fits.
+    NoticeBar* fitNoticeBar() const { return m_fitNotice; }
 
   Q_SIGNALS:
     void resultShown(std::shared_ptr<const infolens::LiveResult> result);
     // The model failed to load or cannot work on images: no maps will come. `reason` is shown.
     void modelUnavailable(const QString& reason);
+    // The model finished loading (or failed) and what was asked for at start (image, session or
+    // the sample) has been opened or reported: the state is the one the user starts from.
+    void startProcessed();
 
   protected:
     void closeEvent(QCloseEvent* event) override;
@@ -103,6 +119,8 @@ class MainWindow : public QMainWindow {
     void applyDocument(const DocumentState& state);
     void clearMaps();  // nothing stale stays on screen when there is nothing to compute
     void showResult(std::shared_ptr<const LiveResult> result);
+    void showPromptFit(const LiveResult& result);
+    void editSampling();
     void setImage(const Image& image, const QString& path, const QString& notice);
     void showMessage(const QString& text, int timeoutMs);
     void fail(const QString& title, const QString& message);
@@ -114,6 +132,7 @@ class MainWindow : public QMainWindow {
     WordPanel* m_words;
     NoiseChart* m_chart;
     NoticeBar* m_notice;
+    NoticeBar* m_fitNotice;
     DisplayToolbar* m_toolbar;
     StatusPanel* m_status;
     PromptController* m_prompt;

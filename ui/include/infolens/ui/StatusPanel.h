@@ -34,6 +34,9 @@ class StatusPanel : public QObject {
     void showNoMaps();
     void hideProgress();
 
+    // What "converged" and "at cap" mean for this result (the draws label's tooltip).
+    static QString drawsExplanation(const LiveResult& result);
+
     QLabel* modelLabel() const { return m_modelLabel; }
     QLabel* drawsLabel() const { return m_drawsLabel; }
     QProgressBar* loadingIndicator() const { return m_loadingBar; }

@@ -11,11 +11,14 @@ class QTreeWidget;
 
 namespace infolens::ui {
 
-// Every word with its CMI in bits ± SE as a bar, a thumbnail of its map, and the MI of the whole
-// prompt above; sortable by any column.
+// Every word with its CMI in both forms (PromptFit.h): "moves the model" (i_o, bits ± SE, drawn as
+// a bar with its ±SE whisker) and "explains the image" (i_s, red when below zero beyond two SE),
+// a thumbnail of its map, and the whole prompt's values in both forms above; sortable by any
+// column, each value column by its own form. Header and cells explain the forms in tooltips.
 class WordPanel : public QWidget {
     Q_OBJECT
   public:
+    enum Column { kWordColumn, kOrthogonalColumn, kStandardColumn, kMapColumn, kColumnCount };
     using ThumbnailMaker = std::function<QImage(int word)>;
     explicit WordPanel(QWidget* parent = nullptr);
 
@@ -25,6 +28,7 @@ class WordPanel : public QWidget {
     void refreshThumbnails();
     int rowCount() const;
     QTreeWidget* tree() const { return m_tree; }
+    QLabel* promptLabel() const { return m_mi; }
 
   Q_SIGNALS:
     void wordClicked(int word);

@@ -14,23 +14,10 @@
 
 namespace {
 
-struct RunResult {
-    int status = -1;
-    std::string output;
-};
+using RunResult = CommandResult;
 
 RunResult runCli(const std::string& arguments) {
-    const std::string command = std::string(INFOLENS_CLI) + " " + arguments + " 2>&1";
-    RunResult result;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        result.output.append(buffer, n);
-    const int raw = ::pclose(pipe);
-    result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return result;
+    return runCommand(std::string(INFOLENS_CLI) + " " + arguments + " 2>&1");
 }
 
 }  // namespace

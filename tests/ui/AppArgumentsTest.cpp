@@ -15,32 +15,17 @@
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
-
 // stdout only: the app writes its state there and diagnostics on stderr.
-Run runApp(const std::string& arguments) {
-    const std::string command = std::string("QT_QPA_PLATFORM=offscreen ") + INFOLENS_APP +
-                                " --fresh-layout --print-state " + arguments + " 2>/dev/null";
-    Run run;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[4096];
-    std::size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        run.out.append(buffer, n);
-    const int raw = ::pclose(pipe);
-    run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return run;
+CommandResult runApp(const std::string& arguments) {
+    return runCommand(std::string("QT_QPA_PLATFORM=offscreen ") + INFOLENS_APP +
+                      " --fresh-layout --print-state " + arguments + " 2>/dev/null");
 }
 
 nlohmann::json stateOf(const std::string& arguments) {
-    const Run run = runApp(arguments);
-    INFO("infolens " << arguments << "\n" << run.out);
+    const CommandResult run = runApp(arguments);
+    INFO("infolens " << arguments << "\n" << run.output);
     REQUIRE(run.status == 0);
-    return nlohmann::json::parse(run.out);
+    return nlohmann::json::parse(run.output);
 }
 
 const std::string kSamples = std::string(INFOLENS_SOURCE_DIR) + "/resources/samples/";

@@ -7,6 +7,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelOptions.h"
 #include "Statistics.h"
 #include "infolens/Error.h"
 #include "infolens/io/ImageIO.h"
@@ -34,14 +35,14 @@ int benchLatencyCommand(int argc, char** argv) {
               "within --target of its value, or --cap draws), through the same LiveWorker path "
               "as the app.\n"
               "Medians over repeats; each repeat changes one colour word of the template.",
-              {{"model", "M", "bundle directory or 'default'", "default"},
-               {"image", "F", "image (default: bundled sample 0002)", ""},
-               {"template", "TEXT", "prompt with {0} and {1} for two colour words",
-                "a small {0} circle above a {1} square"},
-               {"cap", "S", "draws at most (the app's default)", "128"},
-               {"target", "X", "relative SE at which a word counts as converged", "0.05"},
-               {"repeats", "R", "edits timed (medians reported)", "7"},
-               {"json", "", "print JSON (the only output format)", ""}});
+              withModelOptions(
+                  {{"image", "F", "image (default: bundled sample 0002)", ""},
+                   {"template", "TEXT", "prompt with {0} and {1} for two colour words",
+                    "a small {0} circle above a {1} square"},
+                   {"cap", "S", "draws at most (the app's default)", "128"},
+                   {"target", "X", "relative SE at which a word counts as converged", "0.05"},
+                   {"repeats", "R", "edits timed (medians reported)", "7"},
+                   {"json", "", "print JSON (the only output format)", ""}}));
     if (!args.parse(argc, argv))
         return 0;
     const int repeats = args.integer("repeats", 1, 1000);
@@ -51,16 +52,18 @@ int benchLatencyCommand(int argc, char** argv) {
     std::shared_ptr<const LiveResult> latest;
     std::uint64_t firstSeen = 0;
     Clock::time_point firstAt;
-    LiveWorker worker(builtinRegistry(), args.text("model"),
-                      [&](std::shared_ptr<const LiveResult> r) {
-                          std::lock_guard<std::mutex> lock(mutex);
-                          if (r->generation != firstSeen) {
-                              firstSeen = r->generation;
-                              firstAt = Clock::now();
-                          }
-                          latest = std::move(r);
-                          changed.notify_all();
-                      });
+    LiveWorker worker(
+        builtinRegistry(), modelSpec(args),
+        [&](std::shared_ptr<const LiveResult> r) {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (r->generation != firstSeen) {
+                firstSeen = r->generation;
+                firstAt = Clock::now();
+            }
+            latest = std::move(r);
+            changed.notify_all();
+        },
+        {}, 100, {}, ModelPlacementChoice{deviceOption(args), dtypeOption(args)});
     const ModelSummary model = worker.model();
     if (model.imageWidth <= 0 || model.imageHeight <= 0)
         throw Error("the model '" + model.name + "' does not work on images");
@@ -124,7 +127,9 @@ int benchLatencyCommand(int argc, char** argv) {
                                 {"evaluations_per_s_last", evalsPerSecond},
                                 {"example_prompt", lastPrompt},
                                 {"model", model.name},
-                                {"device", model.device}};
+                                {"device", model.deviceName},
+                                {"dtype", model.dtype},
+                                {"device_detail", model.device}};
     std::cout << out.dump(2) << "\n";
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelOptions.h"
 #include "Statistics.h"
 #include "infolens/engine/InfoEngine.h"
 #include "infolens/model/Model.h"
@@ -27,16 +28,15 @@ int benchThroughputCommand(int argc, char** argv) {
               "--prompt) versus raw\n"
               "batched forward passes of the same model at the same rows per call, in one run; "
               "medians over repeats.",
-              {{"model", "M", "bundle directory or 'default'", "default"},
-               {"prompt", "TEXT", "prompt whose words are decomposed",
-                "a photo of a small red circle left of a large blue square"},
-               {"batch", "N", "maximum rows per denoiser call", "64"},
-               {"samples", "S", "log-SNR draws per engine run", "64"},
-               {"repeats", "R", "repeats (medians reported)", "5"},
-               {"json", "", "print JSON (the only output format)", ""}});
+              withModelOptions({{"prompt", "TEXT", "prompt whose words are decomposed",
+                                 "a photo of a small red circle left of a large blue square"},
+                                {"batch", "N", "maximum rows per denoiser call", "64"},
+                                {"samples", "S", "log-SNR draws per engine run", "64"},
+                                {"repeats", "R", "repeats (medians reported)", "5"},
+                                {"json", "", "print JSON (the only output format)", ""}}));
     if (!args.parse(argc, argv))
         return 0;
-    const auto model = builtinRegistry().load(args.text("model"));
+    const auto model = openModel(args);
     const std::string prompt = args.text("prompt");
     const int repeats = args.integer("repeats", 1, 1000);
     InfoEngine engine(model->denoiser, model->textEncoder);
@@ -74,6 +74,8 @@ int benchThroughputCommand(int argc, char** argv) {
     }
     const double rawMedian = median(raw), engineMedian = median(inEngine);
     std::cout << nlohmann::json{{"model", model->name},
+                                {"device", deviceName(model->placement.device)},
+                                {"dtype", dtypeName(model->placement.dtype)},
                                 {"conditions", conditions},
                                 {"rows_per_call", rows},
                                 {"repeats", repeats},

@@ -7,6 +7,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelOptions.h"
 #include "infolens/Error.h"
 #include "infolens/engine/DdimSampler.h"
 #include "infolens/model/ImageTensor.h"
@@ -18,11 +19,11 @@ namespace infolens::cli {
 
 namespace {
 
-std::shared_ptr<Model> imageModel(const std::string& spec) {
-    std::shared_ptr<Model> model = builtinRegistry().load(spec);
+std::shared_ptr<Model> imageModel(const Args& args) {
+    std::shared_ptr<Model> model = openModel(args);
     if (!model->worksOnImages()) {
-        throw Error("model '" + spec + "' does not work on images (it is " + model->kind +
-                    ")");
+        throw Error("model '" + args.text("model") + "' does not work on images (it is " +
+                    model->kind + ")");
     }
     return model;
 }
@@ -42,17 +43,16 @@ int generateCommand(int argc, char** argv) {
               "Generates an image from a prompt with deterministic DDIM sampling (eta = 0) over "
               "the model's trained\n"
               "log-SNR range, with classifier-free guidance against the empty prompt.",
-              {{"model", "M", "bundle directory or 'default'", "default"},
-               {"prompt", "TEXT", "the prompt", ""},
-               {"seed", "N", "seed of the starting noise", "0"},
-               {"steps", "N", "DDIM steps (1-50)", "40"},
-               {"guidance", "W", "classifier-free guidance scale (1 = none)", "3"},
-               {"out", "FILE", "PNG to write", ""}});
+              withModelOptions({{"prompt", "TEXT", "the prompt", ""},
+                                {"seed", "N", "seed of the starting noise", "0"},
+                                {"steps", "N", "DDIM steps (1-50)", "40"},
+                                {"guidance", "W", "classifier-free guidance scale (1 = none)", "3"},
+                                {"out", "FILE", "PNG to write", ""}}));
     if (!args.parse(argc, argv))
         return 0;
     args.require("prompt");
     args.require("out");
-    const auto model = imageModel(args.text("model"));
+    const auto model = imageModel(args);
     const std::string prompt = args.text("prompt");
     requireKnownWords(*model, prompt);
     DdimSettings settings;
@@ -78,17 +78,17 @@ int invertCommand(int argc, char** argv) {
         "from that\n"
         "noise (no guidance), reporting the reconstruction error. This is the round trip "
         "interventions use.",
-        {{"model", "M", "bundle directory or 'default'", "default"},
-         {"image", "FILE", "PNG, JPEG or BMP (resized to the model's size with a notice)", ""},
-         {"prompt", "TEXT", "the prompt", ""},
-         {"steps", "N", "DDIM steps (1-50)", "40"},
-         {"out", "FILE", "PNG of the reconstruction (optional)", ""},
-         {"json", "", "print JSON", ""}});
+        withModelOptions(
+            {{"image", "FILE", "PNG, JPEG or BMP (resized to the model's size with a notice)", ""},
+             {"prompt", "TEXT", "the prompt", ""},
+             {"steps", "N", "DDIM steps (1-50)", "40"},
+             {"out", "FILE", "PNG of the reconstruction (optional)", ""},
+             {"json", "", "print JSON", ""}}));
     if (!args.parse(argc, argv))
         return 0;
     args.require("image");
     args.require("prompt");
-    const auto model = imageModel(args.text("model"));
+    const auto model = imageModel(args);
     std::string notice;
     const Image image =
         fitImage(loadImage(args.text("image")), model->imageWidth, model->imageHeight, &notice);
@@ -116,7 +116,9 @@ int invertCommand(int argc, char** argv) {
         {"noise_std", noise.std().item<double>()},
         {"psnr_reconstruction_vs_image_db", psnr(reconstructed, original)},
         {"psnr_autoencoder_vs_image_db", psnr(decodedOriginal, original)},
-        {"steps", settings.steps}};
+        {"steps", settings.steps},
+        {"device", deviceName(model->placement.device)},
+        {"dtype", dtypeName(model->placement.dtype)}};
     if (args.has("out")) {
         const Image out = tensorToImage(reconstructed);
         writePng(args.text("out"), out.width, out.height, 3, out.rgb);

@@ -9,6 +9,7 @@
 
 #include "Args.h"
 #include "Commands.h"
+#include "ModelOptions.h"
 #include "infolens/Error.h"
 #include "infolens/engine/InfoEngine.h"
 #include "infolens/io/AtomicFile.h"
@@ -130,17 +131,16 @@ int mapsCommand(int argc, char** argv) {
         "pixel)\n"
         "plus values.json (nats and bits, each with its standard error) into --out.\n"
         "For the Gaussian model, --image is an .npy vector of dim values or 'sample'.",
-        {{"model", "M", "default, gaussian[:dim=D,words=K,seed=N] or a bundle directory",
-          "default"},
-         {"image", "F", "image file (PNG, JPEG, BMP), or for the Gaussian model .npy or 'sample'",
-          ""},
-         {"prompt", "TEXT", "the prompt", ""},
-         {"out", "DIR", "output directory (created if missing)", ""},
-         {"samples", "S", "log-SNR draws", "256"},
-         {"seed", "N", "seed (noise, log-SNR, Gaussian observations)", "0"},
-         {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
-         {"placeholder", "TEXT", "replace each word with TEXT instead of omitting it", ""},
-         {"quiet", "", "no progress on stderr", ""}});
+        withModelOptions(
+            {{"image", "F",
+              "image file (PNG, JPEG, BMP), or for the Gaussian model .npy or 'sample'", ""},
+             {"prompt", "TEXT", "the prompt", ""},
+             {"out", "DIR", "output directory (created if missing)", ""},
+             {"samples", "S", "log-SNR draws", "256"},
+             {"seed", "N", "seed (noise, log-SNR, Gaussian observations)", "0"},
+             {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
+             {"placeholder", "TEXT", "replace each word with TEXT instead of omitting it", ""},
+             {"quiet", "", "no progress on stderr", ""}}));
     if (!args.parse(argc, argv))
         return 0;
     args.require("image");
@@ -150,7 +150,7 @@ int mapsCommand(int argc, char** argv) {
     const std::string outDir = args.text("out");
     const std::uint64_t seed = args.unsignedInteger("seed");
 
-    const std::shared_ptr<Model> model = builtinRegistry().load(args.text("model"));
+    const std::shared_ptr<Model> model = openModel(args);
     const Tokenization tokens = model->textEncoder->tokenize(prompt);
     const std::string problem = promptProblem(prompt, tokens, model->textEncoder->maxTokens());
     if (!problem.empty())
@@ -233,6 +233,8 @@ int mapsCommand(int argc, char** argv) {
     }
     const nlohmann::json values = {
         {"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
+        {"device", deviceName(model->placement.device)},
+        {"dtype", dtypeName(model->placement.dtype)},
         {"source", source},
         {"prompt", prompt},
         {"seed", seed},

@@ -33,6 +33,17 @@ const Command kCommands[] = {
      infolens::cli::benchThroughputCommand},
     {"bench-latency", "time from a prompt edit to the first and the converged maps (app path)",
      infolens::cli::benchLatencyCommand},
+    {"intervene", "remove or swap a word, regenerate from the inverted image, compare with its map",
+     infolens::cli::interveneCommand},
+    {"intervene-eval", "interventions on held-out ShapesWorld scenes: information vs attention",
+     infolens::cli::interveneEvalCommand},
+    {"tokenize", "the token ids the text encoder reads for a prompt, and each word's tokens",
+     infolens::cli::tokenizeCommand},
+    {"predict", "the denoiser's noise prediction for a latent, noise level and prompt (NPY)",
+     infolens::cli::predictCommand},
+    {"encode", "an image to the model's latent (NPY), without resizing",
+     infolens::cli::encodeCommand},
+    {"decode", "a latent (NPY) to an image (PNG)", infolens::cli::decodeCommand},
 };
 
 void printUsage(std::ostream& out) {
@@ -68,6 +79,9 @@ int main(int argc, char** argv) {
             continue;
         try {
             return c.run(argc - 2, argv + 2);
+        } catch (const infolens::cli::UsageError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 2;
         } catch (const infolens::Error& e) {
             std::cerr << "error: " << e.what() << "\n";
             return 1;

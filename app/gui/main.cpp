@@ -100,7 +100,14 @@ PreScan preScan(int argc, char** argv) {
 }
 
 struct Options {
-    QCommandLineOption model{"model", "Model: 'default' or a bundle directory.", "M", "default"};
+    QCommandLineOption model{"model",
+                             "Model: 'default', a bundle directory, a Stable Diffusion "
+                             ".safetensors file or diffusers folder.",
+                             "M", "default"};
+    QCommandLineOption device{"device", "Where the model runs: auto (CUDA when available), cpu, "
+                              "cuda or cuda:N.", "D", "auto"};
+    QCommandLineOption dtype{"dtype", "Model weights and activations: float32, float16 or "
+                             "bfloat16.", "T", "float32"};
     QCommandLineOption image{"image", "Image to open (PNG, JPEG, BMP).", "FILE"};
     QCommandLineOption prompt{"prompt", "Prompt to start with.", "TEXT"};
     QCommandLineOption session{QStringList{"open-session", "session"},
@@ -136,7 +143,7 @@ void setUp(QCommandLineParser& parser, const Options& o) {
         "FILE: a session (.infolens) or an image to open, as a double-click would.");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({o.model, o.image, o.prompt, o.session, o.screenshot, o.fresh, o.colormap,
+    parser.addOptions({o.model, o.device, o.dtype, o.image, o.prompt, o.session, o.screenshot, o.fresh, o.colormap,
                        o.grid, o.perMap, o.contour, o.mask, o.exportFigure, o.printState});
     parser.addPositionalArgument("FILE", "A session (.infolens) or an image to open.", "[FILE]");
 }
@@ -195,6 +202,8 @@ int main(int argc, char** argv) {
 
     infolens::ui::StartOptions options;
     options.model = parser.value(o.model);
+    options.device = parser.value(o.device);
+    options.dtype = parser.value(o.dtype);
     options.image = parser.value(o.image);
     options.prompt = parser.value(o.prompt);
     options.session = parser.isSet(o.session) ? parser.value(o.session) : scan.session;

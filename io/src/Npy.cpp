@@ -60,9 +60,10 @@ NpyArray readNpyFloat32(const std::string& path) {
     if (10 + headerLength > bytes.size())
         throw Error("'" + path + "' has a truncated header");
     const std::string header(reinterpret_cast<const char*>(bytes.data()) + 10, headerLength);
-    if (header.find("'<f4'") == std::string::npos ||
+    const bool doubles = header.find("'<f8'") != std::string::npos;
+    if ((!doubles && header.find("'<f4'") == std::string::npos) ||
         header.find("'fortran_order': False") == std::string::npos) {
-        throw Error("'" + path + "' is not a C-ordered little-endian float32 array");
+        throw Error("'" + path + "' is not a C-ordered little-endian float32 or float64 array");
     }
     const std::size_t open = header.find('(', header.find("'shape'"));
     const std::size_t close = header.find(')', open);
@@ -81,12 +82,21 @@ NpyArray readNpyFloat32(const std::string& path) {
     }
     const std::int64_t count = elementCount(array.shape);
     const std::size_t dataOffset = 10 + headerLength;
-    if (count < 0 || bytes.size() - dataOffset != static_cast<std::size_t>(count) * sizeof(float)) {
+    const std::size_t width = doubles ? sizeof(double) : sizeof(float);
+    if (count < 0 || bytes.size() - dataOffset != static_cast<std::size_t>(count) * width) {
         throw Error("'" + path + "' holds a different number of values than its shape says");
     }
     array.values.resize(static_cast<std::size_t>(count));
-    std::memcpy(array.values.data(), bytes.data() + dataOffset,
-                array.values.size() * sizeof(float));
+    if (!doubles) {
+        std::memcpy(array.values.data(), bytes.data() + dataOffset,
+                    array.values.size() * sizeof(float));
+        return array;
+    }
+    for (std::size_t i = 0; i < array.values.size(); ++i) {
+        double v = 0.0;
+        std::memcpy(&v, bytes.data() + dataOffset + i * sizeof(double), sizeof(double));
+        array.values[i] = static_cast<float>(v);
+    }
     return array;
 }
 

@@ -61,6 +61,7 @@ struct LiveWorker::Impl {
 
     const ModelRegistry* registry = nullptr;
     std::string spec;
+    ModelPlacementChoice placementChoice;
     ResultCallback onResult;
     GenerateCallback onGenerated;
     ModelCallback onModel;
@@ -125,7 +126,7 @@ bool LiveWorker::Impl::loadModel() {
     try {
         // Debian's LibTorch defaults to one thread; the worker is the only heavy user.
         torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-        model = registry->load(spec);
+        model = registry->load(spec, parsePlacement(placementChoice.device, placementChoice.dtype));
         summary.name = model->name;
         summary.kind = model->kind;
         summary.hash = model->hash;
@@ -133,7 +134,11 @@ bool LiveWorker::Impl::loadModel() {
         summary.imageWidth = model->imageWidth;
         summary.imageHeight = model->imageHeight;
         summary.maxTokens = model->textEncoder->maxTokens();
-        summary.device = "CPU, " + std::to_string(torch::get_num_threads()) + " threads";
+        summary.deviceName = deviceName(model->placement.device);
+        summary.dtype = dtypeName(model->placement.dtype);
+        summary.device = summary.deviceName + ", " + summary.dtype;
+        if (model->placement.device.is_cpu())
+            summary.device += ", " + std::to_string(torch::get_num_threads()) + " threads";
         summary.sampleImage = model->sample.imagePath;
         summary.samplePrompt = model->sample.prompt;
         engine = std::make_unique<InfoEngine>(model->denoiser, model->textEncoder);
@@ -329,8 +334,9 @@ void LiveWorker::Impl::runGenerate(const GenerateJob& job,
 
 LiveWorker::LiveWorker(const ModelRegistry& registry, std::string modelSpec,
                        ResultCallback onResult, GenerateCallback onGenerated, int throttleMs,
-                       ModelCallback onModel)
+                       ModelCallback onModel, ModelPlacementChoice placement)
     : m_impl(std::make_unique<Impl>()) {
+    m_impl->placementChoice = std::move(placement);
     m_impl->registry = &registry;
     m_impl->onModel = std::move(onModel);
     m_impl->spec = std::move(modelSpec);

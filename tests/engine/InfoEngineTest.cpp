@@ -26,6 +26,9 @@ class CountingDenoiser : public Denoiser {
           m_sleepMs(sleepMs) {}
     torch::Tensor predict(const torch::Tensor& z, const torch::Tensor& a, const torch::Tensor& c,
                           const torch::Tensor& m) override {
+        // Stands in for a device that cannot hold more rows (CUDA's allocator message).
+        TORCH_CHECK(oomAbove == 0 || z.size(0) <= oomAbove,
+                    "CUDA out of memory. Tried to allocate 2.00 GiB");
         ++calls;
         if (onCall)
             onCall(calls.load());
@@ -41,6 +44,7 @@ class CountingDenoiser : public Denoiser {
     torch::ScalarType dtype() const override { return m_inner->dtype(); }
     int preferredBatchRows() const override { return preferredRows; }
     int preferredRows;
+    int64_t oomAbove = 0;  // > 0: calls with more rows fail as out of memory
     std::function<void(int)> onCall;
     std::atomic<int> calls{0};
     std::atomic<int64_t> rows{0};
@@ -335,4 +339,42 @@ TEST_CASE("with a draw alignment, every batch after the first ends on a multiple
         CHECK(snap.pairs[i].io.value == Approx(plain.pairs[i].io.value).epsilon(1e-12));
         CHECK(snap.pairs[i].io.se == Approx(plain.pairs[i].io.se).epsilon(1e-9));
     }
+}
+
+TEST_CASE("out of memory halves the rows per call and gives the same numbers", "[engine]") {
+    Fixture reference;
+    InfoEngine plain(reference.denoiser, reference.encoder);
+    EngineSettings settings;
+    settings.samples = 40;
+    settings.maxBatch = 5;  // what the engine ends at below: 24 -> 12 -> 6 -> 3 would differ
+    settings.drawAlignment = 1;
+    const Snapshot expected = plain.run(reference.x, reference.plan(), settings);
+
+    Fixture f;
+    f.denoiser->oomAbove = 7;
+    InfoEngine engine(f.denoiser, f.encoder);
+    settings.maxBatch = 30;  // 5 draws of 6 conditions per batch, split into calls
+    const Snapshot snap = engine.run(f.x, f.plan(), settings);
+    CHECK(snap.finished);
+    CHECK(snap.batchRows == 7);  // 30 -> 15 -> 7
+    REQUIRE(snap.notices.size() == 2);
+    CHECK(snap.notices[0].find("out of memory at 30 rows") != std::string::npos);
+    CHECK(f.denoiser->maxRows == 7);
+    CHECK(snap.evaluations == 40 * 6);
+    // The same draws in the same order: only the call boundaries moved.
+    REQUIRE(snap.pairs.size() == expected.pairs.size());
+    for (std::size_t i = 0; i < snap.pairs.size(); ++i) {
+        CHECK(snap.pairs[i].io.value == Approx(expected.pairs[i].io.value).epsilon(1e-12));
+        CHECK(snap.pairs[i].io.se == Approx(expected.pairs[i].io.se).epsilon(1e-9));
+    }
+}
+
+TEST_CASE("an error that is not out of memory still propagates", "[engine]") {
+    Fixture f;
+    f.denoiser->onCall = [](int) { TORCH_CHECK(false, "shape mismatch in layer 3"); };
+    InfoEngine engine(f.denoiser, f.encoder);
+    EngineSettings settings;
+    settings.samples = 8;
+    CHECK_THROWS_WITH(engine.run(f.x, f.plan(), settings),
+                      Catch::Matchers::Contains("shape mismatch"));
 }

@@ -203,13 +203,16 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
         ModelFamily slow;
         slow.name = "slow";
         slow.bundleKinds = {"slow-kind"};
-        slow.openBuiltin = [released](const std::string& spec) -> std::shared_ptr<Model> {
+        slow.openBuiltin = [released](const std::string& spec,
+                                      const Placement&) -> std::shared_ptr<Model> {
             if (spec != "slow:default")
                 return nullptr;
             released.wait();
             return builtinRegistry().load("default");
         };
-        slow.openBundle = [](const BundleManifest&) -> std::shared_ptr<Model> { return nullptr; };
+        slow.openBundle = [](const BundleManifest&, const Placement&) -> std::shared_ptr<Model> {
+            return nullptr;
+        };
         registry.add(slow);
 
         Inbox inbox;

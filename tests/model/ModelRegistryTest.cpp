@@ -18,7 +18,7 @@ ModelFamily fakeFamily(const std::string& name, std::vector<std::string> kinds) 
     ModelFamily f;
     f.name = name;
     f.bundleKinds = std::move(kinds);
-    f.openBuiltin = [name](const std::string& spec) -> std::shared_ptr<Model> {
+    f.openBuiltin = [name](const std::string& spec, const Placement&) -> std::shared_ptr<Model> {
         if (spec != name + ":builtin")
             return nullptr;
         auto m = std::make_shared<Model>();
@@ -26,7 +26,7 @@ ModelFamily fakeFamily(const std::string& name, std::vector<std::string> kinds) 
         m->kind = name;
         return m;
     };
-    f.openBundle = [name](const BundleManifest& manifest) {
+    f.openBundle = [name](const BundleManifest& manifest, const Placement&) {
         auto m = std::make_shared<Model>();
         m->name = manifest.name;
         m->kind = name;

@@ -83,6 +83,47 @@ class PromptControllerTest : public QObject {
         QCOMPARE(changed.count(), 7);
     }
 
+    // Issue 16: retyping the whole prompt letter by letter keeps a word's placeholder mode (the
+    // word is briefly gone while it is typed); a word retyped across a pause keeps it by position;
+    // a placeholder word that leaves the prompt is reset with a notice, and undo brings it back.
+    void aPlaceholderFollowsItsWordWhenThePromptIsRetyped() {
+        PromptEditor editor;
+        PromptController prompt(&editor, splitWords);
+        QSignalSpy reset(&prompt, &PromptController::modesReset);
+        prompt.setDebounceMs(60000);  // commits only where the test flushes (a pause)
+        prompt.reset("a red circle above a blue square", {}, "_");
+        prompt.toggleMode(5);  // "blue"
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, O, O, O, O, P, O}));
+
+        const QString retyped = "a blue square below a red circle";
+        for (int n = 0; n <= retyped.size(); ++n)
+            prompt.setPrompt(retyped.left(n));  // select all, then type, one keystroke each
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O, O, O, O, O}));
+        prompt.flush();
+        QCOMPARE(prompt.prompt(), retyped);
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P, O, O, O, O, O}));
+        QCOMPARE(reset.count(), 0);
+
+        // A pause in the middle of retyping "blue": "bl" takes its mode by position...
+        prompt.setPrompt("a bl");
+        prompt.flush();
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P}));
+        prompt.setPrompt("a blue");  // ...and hands it on
+        prompt.flush();
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P}));
+        QCOMPARE(reset.count(), 0);
+
+        // The word leaves the prompt: its mode is reset, visibly, and undo restores it.
+        prompt.setPrompt("a");
+        prompt.flush();
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O}));
+        QCOMPARE(reset.count(), 1);
+        QVERIFY(reset.first().first().toString().contains(QString::fromUtf8("\u201cblue\u201d")));
+        prompt.undo();
+        QCOMPARE(prompt.prompt(), QString("a blue"));
+        QCOMPARE(prompt.modes(), (std::vector<WordMode>{O, P}));
+    }
+
     // Ctrl+Z in the text field and Edit > Undo are one handler: typing still inside the debounce
     // window is committed first, so undo takes back exactly that typing.
     void undoFromTheEditorCommitsPendingTypingFirst() {
@@ -133,6 +174,8 @@ class SettingsStoreTest : public QObject {
             store.addRecentFile("/files/3.png");  // moves to the front, no duplicate
             store.setImageFolder("/images");
             store.setExportFolder("/exports");
+            store.addRecentModel("sd:/models/a.safetensors,heads=2");
+            store.addRecentModel("default");
             store.sync();
         }
         infolens::ui::SettingsStore store(ini);
@@ -153,6 +196,8 @@ class SettingsStoreTest : public QObject {
         QCOMPARE(recent.count("/files/3.png"), 1);
         QCOMPARE(store.imageFolder(), QString("/images"));
         QCOMPARE(store.exportFolder(), QString("/exports"));
+        QCOMPARE(store.recentModels(),
+                 (QStringList{"default", "sd:/models/a.safetensors,heads=2"}));
 
         // Exactly the listed keys were written: none under another name, none forgotten.
         QStringList written = QSettings(ini, QSettings::IniFormat).allKeys();

@@ -27,7 +27,15 @@
 #include "infolens/ui/NoticeBar.h"
 #include "infolens/ui/PromptEditor.h"
 #include "infolens/ui/StatusPanel.h"
+#include "infolens/ui/FigureExporter.h"
+#include "infolens/ui/NoiseChart.h"
+#include "infolens/ui/ShortcutsDialog.h"
+#include "infolens/ui/ValueText.h"
 #include "infolens/ui/WordPanel.h"
+#include <QHeaderView>
+#include <QMenuBar>
+#include <QToolBar>
+#include <QWheelEvent>
 
 using infolens::builtinRegistry;
 using infolens::ModelStatus;
@@ -562,7 +570,11 @@ class MainWindowTest : public QObject {
         QString typed;
         w.exportActions()->setPathAsker(
             [&](const QString&, const QString&, const QString&) { return dir.filePath(typed); });
-        w.exportActions()->setDpiAsker([] { return std::optional<int>(100); });
+        w.exportActions()->setFigureOptionsAsker([](const QStringList&, bool) {
+            infolens::ui::FigureOptions o;
+            o.dpi = 100;
+            return std::optional<infolens::ui::FigureOptions>(o);
+        });
         auto trigger = [&](const QString& item, const QString& name) {
             typed = name;
             QAction* action = actionNamed(w, item);
@@ -671,6 +683,260 @@ class MainWindowTest : public QObject {
         auto* undo = w.findChild<QUndoStack*>();
         undo->undo();  // the caption replaced the prompt as one undoable edit
         QCOMPARE(w.prompt(), kSamplePrompt);
+    }
+
+    // Issue 16, the window's habits, on one computation: Seed and Generate on screen at
+    // 1024×700; sorting by a value starts with the largest; one number format in the table, the
+    // grid and figures; the hover readout follows zoom and Reset Zoom; the noise chart reads the
+    // bin under the cursor and its labels never overlap; figures take the chosen words and width.
+    void theWindowsHabitsAtSmallSizes() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        infolens::ui::Sampling quick = w.sampling();
+        quick.sampleCap = 32;
+        w.setSampling(quick);
+        w.resize(1024, 700);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QToolBar* generateBar = w.displayToolbar()->generateToolBar();
+        QWidget* generateButton = generateBar->widgetForAction(w.displayToolbar()->generateAction());
+        auto* seed = w.findChild<QSpinBox*>("generationSeed");
+        QVERIFY(generateButton && seed);
+        QTRY_VERIFY(generateButton->isVisible() && seed->isVisible());
+        for (QWidget* widget : {generateButton, static_cast<QWidget*>(seed)}) {
+            const QRect inWindow(widget->mapTo(&w, QPoint(0, 0)), widget->size());
+            QVERIFY2(w.rect().contains(inWindow), qPrintable(widget->objectName()));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        const auto result = w.lastResult();
+
+        // Sorting: a click on "Moves the model" puts the largest value first.
+        auto* tree = w.wordPanel()->findChild<QTreeWidget*>("wordTree");
+        QVERIFY(tree);
+        QHeaderView* header = tree->header();
+        const int column = infolens::ui::WordPanel::kOrthogonalColumn;
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                          QPoint(header->sectionViewportPosition(column) + 5, header->height() / 2));
+        QCOMPARE(header->sortIndicatorSection(), column);
+        double largest = -1e300;
+        for (const auto& word : result->words)
+            largest = std::max(largest, word.bits);
+        const QString top = tree->topLevelItem(0)->text(column);
+        int topIndex = tree->topLevelItem(0)->data(0, Qt::UserRole).toInt();
+        QCOMPARE(result->words[topIndex].bits, largest);
+
+        // One format: the table's text is in the grid's label and the figure's label.
+        const auto& word = result->words[topIndex];
+        const QString formatted = infolens::ui::valueWithSe(word.bits, word.seBits);
+        QCOMPARE(top, formatted);
+        infolens::ui::DisplaySettings grid = w.display();
+        grid.grid = true;
+        w.setDisplay(grid);
+        QVERIFY2(w.imageView()->gridLabels()[topIndex].contains(formatted),
+                 qPrintable(w.imageView()->gridLabels()[topIndex]));
+        grid.grid = false;
+        w.setDisplay(grid);
+        infolens::ui::FigureOptions all;
+        const infolens::ui::FigureText figureText = infolens::ui::figureText(
+            w.exportActions()->figureContent(all, infolens::ui::FigureFormat::Png));
+        QVERIFY2(figureText.labels[1 + topIndex].contains(formatted),
+                 qPrintable(figureText.labels[1 + topIndex]));
+        QVERIFY(figureText.legend.contains("share one colour scale"));
+
+        // Hover: zoomed, the cursor reads another pixel; Reset Zoom under the still cursor reads the
+        // first one again (before, the readout stayed on the zoomed pixel).
+        auto* view = w.imageView();
+        const QPoint at = (view->imageRect().center() + QPointF(7, 5)).toPoint();
+        QTest::mouseMove(view, at);
+        QTRY_VERIFY(!view->hoverReadout().isEmpty());
+        const QString before = view->hoverReadout();
+        const QPoint other = at + QPoint(30, 30);
+        QTest::mouseMove(view, other);
+        QWheelEvent wheel(QPointF(other), view->mapToGlobal(QPointF(other)),
+                          QPoint(), QPoint(0, 600), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
+                          false);
+        QApplication::sendEvent(view, &wheel);  // zoom in around another point
+        QTest::mouseMove(view, at);               // back to the first point, zoomed
+        QTRY_VERIFY(view->hoverReadout() != before);
+        view->resetView();  // Ctrl+0 with the cursor still: the readout follows
+        QCOMPARE(view->hoverReadout(), before);
+
+        // The noise chart: a readout on hover, and no two labels overlap at any dock size.
+        auto* chart = w.findChild<infolens::ui::NoiseChart*>();
+        QVERIFY(chart);
+        w.selectWord(topIndex);
+        QTest::mouseMove(chart, QPoint(chart->width() / 2, chart->height() / 2));
+        QTRY_VERIFY(chart->hoverReadout().contains("log-SNR"));
+        QVERIFY2(chart->hoverReadout().contains("draws"), qPrintable(chart->hoverReadout()));
+        for (const QSize size : {QSize(300, 110), QSize(480, 160), QSize(1000, 300)}) {
+            chart->resize(size);
+            const std::vector<QRectF> rects = chart->labelRects();
+            QVERIFY(rects.size() >= 7);
+            for (std::size_t i = 0; i < rects.size(); ++i) {
+                QVERIFY(QRectF(chart->rect()).contains(rects[i]));
+                for (std::size_t j = i + 1; j < rects.size(); ++j)
+                    QVERIFY2(!rects[i].intersects(rects[j]),
+                             qPrintable(QString("labels %1 and %2 overlap at %3x%4")
+                                            .arg(i)
+                                            .arg(j)
+                                            .arg(size.width())
+                                            .arg(size.height())));
+            }
+        }
+
+        // Figures: the chosen words only, in the order given, and the chosen width at the DPI.
+        QTemporaryDir dir;
+        infolens::ui::FigureOptions paperColumn;
+        paperColumn.words = {4, 1};
+        paperColumn.widthInches = infolens::ui::kPaperColumnInches;
+        paperColumn.dpi = 200;
+        const infolens::ui::FigureContent content =
+            w.exportActions()->figureContent(paperColumn, infolens::ui::FigureFormat::Png);
+        QCOMPARE(static_cast<int>(content.panels.size()), 2);
+        QCOMPARE(content.panels[0].label, QString::fromStdString(result->words[4].text));
+        QCOMPARE(content.panels[1].label, QString::fromStdString(result->words[1].text));
+        const QString png = dir.filePath("column.png");
+        QVERIFY(w.exportActions()->exportFigureAs(png, infolens::ui::FigureFormat::Png, paperColumn));
+        QImage written(png);
+        QCOMPARE(written.width(), 700);  // 3.5 in × 200 DPI
+        infolens::ui::FigureOptions page;
+        page.widthInches = infolens::ui::kFullPageInches;
+        page.dpi = 150;
+        QVERIFY(w.exportActions()->exportFigureAs(png, infolens::ui::FigureFormat::Png, page));
+        QCOMPARE(QImage(png).width(), 1050);  // 7 in × 150 DPI
+        // Panels in output pixels: a 1.6 in panel at 150 DPI needs 240 px, i.e. 4× a 64 px image.
+        QCOMPARE(w.exportActions()
+                     ->figureContent(page, infolens::ui::FigureFormat::Png)
+                     .panels[0]
+                     .overlay.width(),
+                 4 * 64);
+    }
+
+    // Issue 16: a word's placeholder mode that cannot follow its word resets with a notice.
+    void aResetPlaceholderModeIsAnnounced() {
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        auto* editor = w.findChild<infolens::ui::PromptEditor*>();
+        Q_EMIT editor->modeToggled(4);  // "purple"
+        w.setPrompt("an image of a triangle above a green diamond");
+        w.promptController()->flush();
+        QVERIFY2(w.noticeBar()->notice().contains(QString::fromUtf8("\u201cpurple\u201d")),
+                 qPrintable(w.noticeBar()->notice()));
+        QVERIFY(std::find(w.modes().begin(), w.modes().end(),
+                          infolens::WordMode::Placeholder) == w.modes().end());
+    }
+
+    // Issue 16: quitting or opening asks about unsaved changes, only when there are any; Help ▸
+    // Keyboard Shortcuts lists every action's shortcut, read from the actions.
+    void unsavedChangesAreAskedAboutAndShortcutsListed() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w) && w.documents()->hasImage(), kTimeoutMs);
+        QStringList asked;
+        infolens::ui::UnsavedChoice answer = infolens::ui::UnsavedChoice::Cancel;
+        w.documents()->setUnsavedAsker([&](const QString& action) {
+            asked << action;
+            return answer;
+        });
+        QVERIFY(!w.documents()->isModified());
+        w.selectWord(2);  // looking is not changing
+        QVERIFY(!w.documents()->isModified());
+        w.setPrompt("a purple triangle");
+        w.promptController()->flush();
+        QVERIFY(w.documents()->isModified());
+        w.show();
+        QVERIFY(!w.close());  // Cancel: the window stays
+        QCOMPARE(asked, QStringList{"quitting"});
+        QVERIFY(w.isVisible());
+        QVERIFY(!w.openImage(kSampleImage));  // Cancel: nothing opens
+        QCOMPARE(w.prompt(), QString("a purple triangle"));
+        QCOMPARE(asked.size(), 2);
+        w.promptController()->undo();  // back to the state as opened: nothing to save
+        QVERIFY(!w.documents()->isModified());
+        w.setPrompt("a green diamond");
+        w.promptController()->flush();
+        const QString session = dir.filePath("s.infolens");
+        QVERIFY(w.saveSession(session));
+        QVERIFY(!w.documents()->isModified());
+        w.setPrompt("a purple diamond");
+        w.promptController()->flush();
+        answer = infolens::ui::UnsavedChoice::Save;  // saves to the session, then goes ahead
+        QVERIFY(w.openImage(kSampleImage));
+        QCOMPARE(asked.size(), 3);
+        QCOMPARE(QString::fromStdString(infolens::loadSession(session.toStdString()).prompt),
+                 QString("a purple diamond"));
+        QVERIFY(!w.documents()->isModified());
+        QVERIFY(w.close());  // nothing changed since: not asked
+        QCOMPARE(asked.size(), 3);
+
+        // Keyboard shortcuts: every action with a shortcut is listed with its keys.
+        const std::vector<infolens::ui::ShortcutRow> rows = infolens::ui::shortcutRows(w.menuBar());
+        QVERIFY(actionNamed(w, "&Keyboard Shortcuts"));
+        int withShortcut = 0;
+        for (QAction* action : w.menuBar()->findChildren<QAction*>()) {
+            if (action->shortcut().isEmpty() || action->menu())
+                continue;
+            ++withShortcut;
+            const QString keys = action->shortcut().toString(QKeySequence::NativeText);
+            const bool listed = std::any_of(rows.begin(), rows.end(), [&](const auto& row) {
+                return row.keys.contains(keys) && action->text().remove('&') == row.action;
+            });
+            QVERIFY2(listed, qPrintable(action->text()));
+        }
+        QVERIFY(withShortcut >= 10);
+        QVERIFY(static_cast<int>(rows.size()) >= withShortcut);
+    }
+
+    // Issue 10, the app: File ▸ Open Model loads a Stable Diffusion checkpoint in the background,
+    // the image is fitted to its size with a notice, maps arrive, the status bar names the device
+    // and the weights' type, the model is remembered; a bad file is reported and the next model
+    // still opens.
+    void openModelLoadsStableDiffusionAndReportsABadFile() {
+        QTemporaryDir dir;
+        MainWindow w(builtinRegistry(), fresh());
+        w.setInteractive(false);
+        infolens::ui::Sampling quick = w.sampling();
+        quick.sampleCap = 8;
+        w.setSampling(quick);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w) && w.documents()->hasImage(), kTimeoutMs);
+        const QString spec = QStringLiteral(
+            "sd:" INFOLENS_SOURCE_DIR "/tests/data/sd/tiny-sd1.safetensors,heads=2,text-heads=2,"
+            "image=32");
+        w.openModel(spec);
+        QCOMPARE(w.modelStatus().state, ModelStatus::State::Loading);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        QVERIFY2(w.modelStatus().state == ModelStatus::State::Ready,
+                 w.modelStatus().message.c_str());
+        QCOMPARE(w.documents()->image()->width, 32);  // the 64² sample fitted to the model
+        QVERIFY2(w.noticeBar()->notice().contains("Note"), qPrintable(w.noticeBar()->notice()));
+        const QString status = w.statusPanel()->modelLabel()->text();
+        QVERIFY2(status.contains("cpu") && status.contains("float32"), qPrintable(status));
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        QVERIFY(QString::fromStdString(w.lastResult()->prompt) == kSamplePrompt);
+        // Figure panels in output pixels: never more than 4× the model's pixels.
+        infolens::ui::FigureOptions options;
+        const auto content =
+            w.exportActions()->figureContent(options, infolens::ui::FigureFormat::Png);
+        QVERIFY(content.panels[0].overlay.width() <= 4 * 32);
+
+        const QString bad = dir.filePath("broken.safetensors");
+        {
+            QFile f(bad);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("not a checkpoint");
+        }
+        QSignalSpy unavailable(&w, &MainWindow::modelUnavailable);
+        w.openModel(bad);
+        QTRY_VERIFY_WITH_TIMEOUT(modelSettled(w), kTimeoutMs);
+        QCOMPARE(w.modelStatus().state, ModelStatus::State::Failed);
+        QCOMPARE(unavailable.count(), 1);
+        QVERIFY2(w.lastError().contains("broken.safetensors"), qPrintable(w.lastError()));
+        QVERIFY(w.noticeBar()->showsError());
+        w.openModel("default");
+        QTRY_VERIFY_WITH_TIMEOUT(finishedFor(w, kSamplePrompt), kTimeoutMs);
+        QCOMPARE(w.documents()->image()->width, 64);
     }
 
     void closingDuringAComputationIsSafe() {

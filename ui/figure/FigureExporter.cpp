@@ -18,6 +18,7 @@
 
 #include "infolens/Error.h"
 #include "infolens/render/Colormap.h"
+#include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
 
@@ -41,6 +42,8 @@ constexpr double kTickLabelGap = 2.0;
 constexpr double kUnitsGap = 5.0;
 constexpr double kHairline = 0.5;
 constexpr int kMaxColumns = 4;
+// With a chosen width, panels narrower than this take fewer columns.
+constexpr double kMinPanel = 1.0 * kPointsPerInch;
 
 constexpr int kMinDpi = 50;
 constexpr int kMaxDpi = 1200;
@@ -104,19 +107,8 @@ QFontMetricsF metrics(Style style) {
     return QFontMetricsF(fontFor(style, referenceDevice()), &referenceDevice());
 }
 
-// Fixed decimals with a typographic minus, and no "-0.00".
-QString numberText(double value, int decimals) {
-    QString text = QString::number(value, 'f', decimals);
-    if (text.startsWith('-')) {
-        const bool zero =
-            std::all_of(text.begin() + 1, text.end(), [](QChar c) { return c == '0' || c == '.'; });
-        text = zero ? text.mid(1) : QChar(0x2212) + text.mid(1);
-    }
-    return text;
-}
-
 QString bitsText(double bits, double se) {
-    return numberText(bits, 2) + QString::fromUtf8(" \u00b1 ") + numberText(se, 2) + " bits";
+    return bitsWithSe(bits, se);
 }
 
 // Paragraphs wrap at word boundaries, or anywhere inside a word longer than the line.
@@ -185,6 +177,7 @@ struct Label {
 
 struct Layout {
     QSizeF size;
+    double panel = kPanel;  // side of a square panel
     QRectF title;
     QRectF mi;
     QString miText;
@@ -229,11 +222,11 @@ QString maxText(double bitsPerPixel) {
 // The lines under a word's panel: the word (elided to the panel, with "→ placeholder" when it was
 // replaced rather than omitted), i_o, i_s and, with per-panel scales, the panel's maximum.
 QString panelLabel(const FigureContent& content, const FigurePanel& panel,
-                   const QFontMetricsF& metrics) {
+                   const QFontMetricsF& metrics, double width) {
     QString word = panel.label;
     if (!panel.placeholder.isEmpty())
         word += QString::fromUtf8(" \u2192 ") + panel.placeholder;
-    QStringList lines = {metrics.elidedText(word, Qt::ElideMiddle, kPanel),
+    QStringList lines = {metrics.elidedText(word, Qt::ElideMiddle, width),
                          valueText("i_o", panel.bits, panel.seBits),
                          valueText("i_s", panel.standardBits, panel.standardSeBits)};
     if (content.perPanelScale)
@@ -259,6 +252,11 @@ QString legendText(const FigureContent& content) {
             " Each panel has its own colour scale: the colorbar gives the share of the "
             "panel\u2019s "
             "maximum, printed under it.");
+    else
+        text += QString::fromUtf8(" All panels share one colour scale (") + content.units +
+                QString::fromUtf8(", ") + numberText(content.scaleLo, 2) +
+                QString::fromUtf8("\u2013") + numberText(content.scaleHi, 4) +
+                QString::fromUtf8("), so colours compare across words.");
     return text;
 }
 
@@ -284,24 +282,19 @@ Layout computeLayout(const FigureContent& content) {
             throw Error("the panel of '" + panel.label.toStdString() +
                         "' has no finite maximum for its own scale");
     }
+    if (content.widthInches < 0.0 || !std::isfinite(content.widthInches))
+        throw Error("a figure's width must be positive");
     Layout layout;
     const int count = 1 + static_cast<int>(content.panels.size());
-    const int rows = (count + kMaxColumns - 1) / kMaxColumns;
-    const int columns = (count + rows - 1) / rows;  // balanced rows, e.g. 3 + 2 rather than 4 + 1
+    int rows = (count + kMaxColumns - 1) / kMaxColumns;
+    int columns = (count + rows - 1) / rows;  // balanced rows, e.g. 3 + 2 rather than 4 + 1
 
     // Every label has the same number of lines (word, i_o, i_s and, with per-panel scales, the
     // panel's maximum), so the grid stays regular; a word longer than its panel is elided.
     const QFontMetricsF labelMetrics = metrics(Style::Label);
-    std::vector<QString> labels = {"image"};
-    for (const FigurePanel& panel : content.panels)
-        labels.push_back(panelLabel(content, panel, labelMetrics));
     const int labelLines = content.perPanelScale ? 4 : 3;
     // Room for the last line's descenders too.
     const double labelHeight = labelLines * labelMetrics.lineSpacing() + labelMetrics.descent();
-    const double rowHeight = kPanel + kLabelGap + labelHeight;
-    const double gridWidth = columns * kPanel + (columns - 1) * kColumnGap;
-    const double gridHeight = rows * rowHeight + (rows - 1) * kRowGap;
-
     layout.ticks = barTicks(content);
     const QFontMetricsF tickMetrics = metrics(Style::Tick);
     for (const Tick& tick : layout.ticks)
@@ -310,7 +303,42 @@ Layout computeLayout(const FigureContent& content) {
     const double unitsHeight = unitsText(content).isEmpty() ? 0.0 : metrics(Style::Units).height();
     const double barBlock = kBarGap + kBarWidth + kTickLength + kTickLabelGap +
                             layout.tickLabelWidth + (unitsHeight > 0 ? kUnitsGap + unitsHeight : 0);
-    const double contentWidth = gridWidth + barBlock;
+
+    double contentWidth = 0.0;
+    if (content.widthInches > 0.0) {
+        // A chosen width (a paper column, a page): the panels fill it, in as many columns as keep
+        // them at least kMinPanel wide and wide enough for their value lines.
+        contentWidth = std::round(content.widthInches * kPointsPerInch) - 2.0 * kMargin;
+        const double gridWidth = contentWidth - barBlock;
+        double widestValue = 0.0;
+        for (const FigurePanel& panel : content.panels) {
+            const QStringList lines = panelLabel(content, panel, labelMetrics, 1e9).split('\n');
+            for (int i = 1; i < lines.size(); ++i)
+                widestValue = std::max(widestValue, labelMetrics.horizontalAdvance(lines[i]));
+        }
+        columns = 1;
+        for (int c = std::min(kMaxColumns, count); c >= 1; --c) {
+            const double side = (gridWidth - (c - 1) * kColumnGap) / c;
+            if (c == 1 || (side >= kMinPanel && side >= widestValue)) {
+                columns = c;
+                break;
+            }
+        }
+        layout.panel = (gridWidth - (columns - 1) * kColumnGap) / columns;
+        if (layout.panel < 0.25 * kPointsPerInch)
+            throw Error("a figure " + std::to_string(content.widthInches) +
+                        " in wide leaves no room for its panels");
+        rows = (count + columns - 1) / columns;
+    }
+    const double panelSide = layout.panel;
+    std::vector<QString> labels = {"image"};
+    for (const FigurePanel& panel : content.panels)
+        labels.push_back(panelLabel(content, panel, labelMetrics, panelSide));
+    const double rowHeight = panelSide + kLabelGap + labelHeight;
+    const double gridWidth = columns * panelSide + (columns - 1) * kColumnGap;
+    const double gridHeight = rows * rowHeight + (rows - 1) * kRowGap;
+    if (contentWidth <= 0.0)
+        contentWidth = gridWidth + barBlock;
 
     double y = kMargin;
     if (!content.title.isEmpty()) {
@@ -332,15 +360,15 @@ Layout computeLayout(const FigureContent& content) {
     for (int i = 0; i < count; ++i) {
         const int row = i / columns;
         const int column = i % columns;
-        const double left = kMargin + column * (kPanel + kColumnGap);
+        const double left = kMargin + column * (panelSide + kColumnGap);
         const double top = gridTop + row * (rowHeight + kRowGap);
-        layout.cells.emplace_back(left, top, kPanel, kPanel);
+        layout.cells.emplace_back(left, top, panelSide, panelSide);
         layout.labels.push_back(
-            {QRectF(left, top + kPanel + kLabelGap, kPanel, labelHeight), labels[i]});
+            {QRectF(left, top + panelSide + kLabelGap, panelSide, labelHeight), labels[i]});
     }
 
-    const double barLeft = kMargin + gridWidth + kBarGap;
-    const double barBottom = gridTop + (rows - 1) * (rowHeight + kRowGap) + kPanel;
+    const double barLeft = kMargin + contentWidth - barBlock + kBarGap;
+    const double barBottom = gridTop + (rows - 1) * (rowHeight + kRowGap) + panelSide;
     layout.bar = QRectF(barLeft, gridTop, kBarWidth, barBottom - gridTop);
     layout.tickLabelLeft = barLeft + kBarWidth + kTickLength + kTickLabelGap;
     if (unitsHeight > 0) {

@@ -48,17 +48,19 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
     m_gridAction->setCheckable(true);
     m_gridAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     addAction(m_gridAction);
-    addSeparator();
-    addWidget(new QLabel(tr(" Image seed "), this));
-    m_seedBox = new QSpinBox(this);
+    m_generateBar = new QToolBar(tr("Generate"), parent);
+    m_generateBar->setObjectName("generateToolbar");
+    m_generateBar->addWidget(new QLabel(tr(" Image seed "), m_generateBar));
+    m_seedBox = new QSpinBox(m_generateBar);
     m_seedBox->setObjectName("generationSeed");
     m_seedBox->setRange(0, 1 << 30);
     m_seedBox->setToolTip(
         tr("Seed of Generate: which image the model draws from the prompt.\n"
            "The estimator's seed is separate (Edit ▸ Estimation Settings), so the values of an "
            "image do not depend on this one."));
-    addWidget(m_seedBox);
-    m_generateAction = addAction(tr("Generate"), this, &DisplayToolbar::generateRequested);
+    m_generateBar->addWidget(m_seedBox);
+    m_generateAction =
+        m_generateBar->addAction(tr("Generate"), this, &DisplayToolbar::generateRequested);
     m_generateAction->setToolTip(
         tr("Generate an image from the prompt with the current model (Ctrl+G)"));
 

@@ -5,6 +5,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
+#include <QMessageBox>
 #include <QStringList>
 #include <optional>
 
@@ -86,6 +87,68 @@ DocumentController::DocumentController(QWidget* window, WorkerBridge& bridge,
       m_settings(settings),
       m_current(std::move(current)) {
     connect(&m_bridge, &WorkerBridge::imageGenerated, this, &DocumentController::showGenerated);
+    m_askUnsaved = [this](const QString& action) {
+        if (!m_interactive)
+            return UnsavedChoice::Discard;
+        const QMessageBox::StandardButton answer = QMessageBox::question(
+            m_window, tr("Unsaved Changes"),
+            tr("The session has changes that are not saved. Save them before %1?").arg(action),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        return answer == QMessageBox::Save      ? UnsavedChoice::Save
+               : answer == QMessageBox::Discard ? UnsavedChoice::Discard
+                                                : UnsavedChoice::Cancel;
+    };
+}
+
+QString DocumentController::snapshot() const {
+    if (!m_image)
+        return {};
+    SessionState s;
+    storeDocument(m_current(), s);
+    s.selectedWord = -1;  // looking at another word changes nothing worth saving
+    s.imagePath = m_imagePath.toStdString();
+    s.imageSha256 = m_imageHash.toStdString();
+    nlohmann::json json = sessionToJson(s);
+    json["generated"] = m_generationSeed ? std::to_string(*m_generationSeed) : std::string();
+    // A generated image has no file: its pixels tell one generation from the next.
+    if (m_imagePath.isEmpty())
+        json["image"] = static_cast<std::uint64_t>(
+            std::hash<std::string>{}(std::string(m_image->rgb.begin(), m_image->rgb.end())));
+    return QString::fromStdString(json.dump());
+}
+
+void DocumentController::markUnmodified() {
+    m_savedSnapshot = snapshot();
+}
+
+bool DocumentController::isModified() const {
+    return m_image && snapshot() != m_savedSnapshot;
+}
+
+bool DocumentController::maybeSaveChanges(const QString& action) {
+    if (!isModified())
+        return true;
+    switch (m_askUnsaved(action)) {
+        case UnsavedChoice::Discard:
+            return true;
+        case UnsavedChoice::Cancel:
+            return false;
+        case UnsavedChoice::Save:
+            break;
+    }
+    const QString path = m_sessionPath.isEmpty() ? askSavePath(tr("Save Session")) : m_sessionPath;
+    return !path.isEmpty() && saveSession(path);
+}
+
+bool DocumentController::refitToModel() {
+    if (!m_original || !m_bridge.modelReady())
+        return false;
+    std::string fitNote;
+    m_image = std::make_shared<const Image>(fitToModel(*m_original, &fitNote));
+    Q_EMIT imageChanged(*m_image, m_imagePath,
+                        fitNote.empty() ? QString() : tr("Note: %1").arg(q(fitNote)));
+    Q_EMIT computeRequested();
+    return true;
 }
 
 DocumentController::~DocumentController() = default;
@@ -142,6 +205,12 @@ Image DocumentController::fitToModel(const Image& loaded, std::string* note) con
 }
 
 bool DocumentController::openImage(const QString& path) {
+    if (!maybeSaveChanges(tr("opening another image")))
+        return false;
+    return readImage(path);
+}
+
+bool DocumentController::readImage(const QString& path) {
     try {
         checkModelUsable();
         Image loaded = loadImage(path.toStdString());
@@ -208,12 +277,16 @@ void DocumentController::rebuildSampleMenu() {
 
 bool DocumentController::openSample(const QString& imagePath) {
     const QString caption = captionOf(imagePath);
+    if (!maybeSaveChanges(tr("opening a sample")))
+        return false;
     if (!caption.isEmpty() && m_bridge.modelReady() && QFileInfo::exists(imagePath))
         Q_EMIT promptSuggested(caption);
-    return openImage(imagePath);
+    return readImage(imagePath);
 }
 
 bool DocumentController::openSession(const QString& path) {
+    if (!maybeSaveChanges(tr("opening another session")))
+        return false;
     try {
         checkModelUsable();
         SessionState session = loadSession(path.toStdString());
@@ -245,7 +318,7 @@ bool DocumentController::openStart(bool sample) {
             return false;
         }
         Q_EMIT sampleChosen(q(model.samplePrompt));
-        return openImage(q(model.sampleImage));
+        return readImage(q(model.sampleImage));
     }
     const std::unique_ptr<Pending> pending = std::move(m_pending);
     const bool isImage = pending->image.has_value();
@@ -275,6 +348,7 @@ void DocumentController::showImage(const Image& loaded, const QString& path) {
     Q_EMIT message(QString(), 0);  // no "Generating…" left behind
     const QString absolute = QFileInfo(path).absoluteFilePath();
     m_image = std::make_shared<const Image>(fitted);
+    m_original = std::make_shared<const Image>(loaded);
     m_generationSeed.reset();
     m_imagePath = absolute;
     m_imageHash = q(hash);
@@ -283,6 +357,7 @@ void DocumentController::showImage(const Image& loaded, const QString& path) {
                         fitNote.empty() ? QString() : tr("Note: %1").arg(q(fitNote)));
     addRecent(absolute);
     Q_EMIT computeRequested();
+    markUnmodified();  // a document as opened has nothing to save
 }
 
 void DocumentController::showSession(const SessionState& s, const QString& path) {
@@ -306,6 +381,7 @@ void DocumentController::showSession(const SessionState& s, const QString& path)
     m_bridge.ignorePendingGeneration();
     Q_EMIT message(QString(), 0);
     m_image = std::make_shared<const Image>(fitted);
+    m_original = std::make_shared<const Image>(loaded);
     m_generationSeed.reset();
     m_imagePath = q(s.imagePath);
     m_imageHash = q(hash);
@@ -313,6 +389,7 @@ void DocumentController::showSession(const SessionState& s, const QString& path)
     m_sessionPath = QFileInfo(path).absoluteFilePath();
     addRecent(m_sessionPath);
     Q_EMIT restored(restoreDocument(s));
+    markUnmodified();
     if (!warnings.isEmpty())
         Q_EMIT notice(tr("Session opened, but ") + warnings.join("; ") + ".", true);
     else if (!fitNote.empty())
@@ -360,6 +437,7 @@ bool DocumentController::saveSession(const QString& path) {
         m_imageHash = q(imageHash);
         m_sessionPath = QFileInfo(path).absoluteFilePath();
         addRecent(m_sessionPath);
+        markUnmodified();
         Q_EMIT message(tr("Session saved to %1").arg(path), 5000);
         return true;
     } catch (const std::exception& e) {
@@ -394,6 +472,7 @@ void DocumentController::showGenerated(std::shared_ptr<const GenerateResult> r) 
     m_sessionPath.clear();  // a new image: Save asks where
     Q_EMIT message(QString(), 0);
     m_image = std::make_shared<const Image>(r->image);
+    m_original = m_image;
     m_generationSeed = r->seed;
     m_imagePath.clear();
     m_imageHash.clear();

@@ -1,7 +1,8 @@
 #include "infolens/ui/ExportActions.h"
 
-#include <QInputDialog>
 #include <QMenu>
+#include <algorithm>
+#include <cmath>
 
 #include "infolens/Error.h"
 #include "infolens/io/ResultExport.h"
@@ -14,7 +15,25 @@ namespace infolens::ui {
 
 namespace {
 
-constexpr int kFigureScale = 4;  // figure panels: model pixels enlarged by whole pixels
+// Figure panels: model pixels enlarged by whole pixels up to this factor, no more than the panel
+// needs at the output resolution (a 512² model gets 512² panels, not 2048²).
+constexpr int kMaxFigureScale = 4;
+constexpr double kNaturalPanelInches = 1.6;
+constexpr double kPdfPanelDpi = 300.0;
+
+int figureScale(int imageSide, double dpi) {
+    if (imageSide <= 0)
+        return 1;
+    const double needed = kNaturalPanelInches * dpi;
+    return std::clamp(static_cast<int>(std::ceil(needed / imageSide)), 1, kMaxFigureScale);
+}
+
+QString wordLabel(const WordResult& w, const std::string& placeholder) {
+    QString label = QString::fromStdString(w.text);
+    if (w.mode == WordMode::Placeholder)
+        label += QString::fromUtf8(" \u2192 ") + QString::fromStdString(placeholder);
+    return label;
+}
 
 QString q(const std::string& s) {
     return QString::fromStdString(s);
@@ -26,21 +45,32 @@ const LiveResult& requireMaps(const ExportSource& source, const char* what) {
     return *source.result;
 }
 
-FigureContent figureContent(const ExportSource& source) {
+FigureContent buildFigure(const ExportSource& source, const FigureOptions& options, double dpi) {
     const LiveResult& result = requireMaps(source, "maps");
+    const QImage plain = source.view->renderWord(-1, 1);
+    const int pixelScale = figureScale(std::max(plain.width(), plain.height()), dpi);
     FigureContent content;
     content.title = q(result.prompt);
-    content.base = source.view->renderWord(-1, kFigureScale);
+    content.widthInches = options.widthInches;
+    content.base = pixelScale == 1 ? plain : source.view->renderWord(-1, pixelScale);
     content.miBits = result.mi.bits;
     content.miSeBits = result.mi.seBits;
     content.miStandardBits = result.mi.standardBits;
     content.miStandardSeBits = result.mi.standardSeBits;
     content.perPanelScale = !source.display.sharedScale;
-    for (int i = 0; i < static_cast<int>(result.words.size()); ++i) {
+    std::vector<int> chosen = options.words;
+    if (chosen.empty()) {
+        for (int i = 0; i < static_cast<int>(result.words.size()); ++i)
+            chosen.push_back(i);
+    }
+    for (const int i : chosen) {
+        if (i < 0 || i >= static_cast<int>(result.words.size()))
+            throw Error("the figure asks for word " + std::to_string(i + 1) + " of a prompt with " +
+                        std::to_string(result.words.size()) + " words");
         const WordResult& w = result.words[i];
         FigurePanel panel;
-        panel.label = q(w.text);
-        panel.overlay = source.view->renderWord(i, kFigureScale);
+        panel.label = q(w.text);  // the figure adds "→ placeholder" itself
+        panel.overlay = source.view->renderWord(i, pixelScale);
         panel.bits = w.bits;
         panel.seBits = w.seBits;
         panel.standardBits = w.standardBits;
@@ -87,11 +117,17 @@ ExportActions::ExportActions(QWidget* window, SettingsStore& settings, Source so
     m_askPath = [this](const QString& title, const QString& filter, const QString& suffix) {
         return askSavePath(m_window, m_settings, title, filter, suffix);
     };
-    m_askDpi = [this]() -> std::optional<int> {
-        bool ok = false;
-        const int dpi = QInputDialog::getInt(m_window, tr("Export Figure"), tr("Resolution (DPI):"),
-                                             300, 72, 1200, 1, &ok);
-        return ok ? std::optional<int>(dpi) : std::nullopt;
+    m_askFigure = [this](const QStringList& words, bool png) -> std::optional<FigureOptions> {
+        FigureOptionsDialog dialog(words, png, m_window);
+        FigureOptions last = m_lastFigure;
+        if (last.words.size() > static_cast<std::size_t>(words.size()) ||
+            std::any_of(last.words.begin(), last.words.end(),
+                        [&](int i) { return i >= words.size(); }))
+            last.words.clear();  // another prompt: all words again
+        dialog.setOptions(last);
+        if (dialog.exec() != QDialog::Accepted)
+            return std::nullopt;
+        return dialog.options();
     };
 }
 
@@ -100,19 +136,32 @@ void ExportActions::addTo(QMenu* menu) {
     auto ask = [this](const QString& title, const QString& filter, const QString& suffix) {
         return withSuffix(m_askPath(title, filter, suffix), suffix);
     };
-    menu->addAction(tr("Figure as &PNG…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this, ask] {
-        const std::optional<int> dpi = m_askDpi();
-        if (!dpi)
+    // The figure's options first (which words, size, DPI), then where to write it.
+    auto figure = [this, ask](FigureFormat format) {
+        const ExportSource source = m_source();
+        if (!source.result || source.result->words.empty()) {
+            Q_EMIT failed(tr("Export Figure"), tr("there are no maps to export yet"));
             return;
-        const QString path = ask(tr("Export Figure"), tr("PNG image (*.png)"), "png");
+        }
+        QStringList words;
+        for (const WordResult& w : source.result->words)
+            words << wordLabel(w, source.result->placeholder);
+        const std::optional<FigureOptions> options =
+            m_askFigure(words, format == FigureFormat::Png);
+        if (!options)
+            return;
+        m_lastFigure = *options;
+        const QString path =
+            format == FigureFormat::Png
+                ? ask(tr("Export Figure"), tr("PNG image (*.png)"), "png")
+                : ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");
         if (!path.isEmpty())
-            exportFigureAs(path, FigureFormat::Png, *dpi);
-    });
-    menu->addAction(tr("Figure as P&DF (vector)…"), this, [this, ask] {
-        const QString path = ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");
-        if (!path.isEmpty())
-            exportFigureAs(path, FigureFormat::Pdf, 0);
-    });
+            exportFigureAs(path, format, *options);
+    };
+    menu->addAction(tr("Figure as &PNG…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                    [figure] { figure(FigureFormat::Png); });
+    menu->addAction(tr("Figure as P&DF (vector)…"), this,
+                    [figure] { figure(FigureFormat::Pdf); });
     menu->addSeparator();
     menu->addAction(tr("Raw Maps (float32 &NPY)…"), this, [this, ask] {
         const QString path = ask(tr("Export Maps"), tr("NumPy array (*.npy)"), "npy");
@@ -138,12 +187,25 @@ bool ExportActions::exportFigure(const QString& path, int dpi) {
 }
 
 bool ExportActions::exportFigureAs(const QString& path, FigureFormat format, int dpi) {
+    FigureOptions options;
+    options.dpi = dpi > 0 ? dpi : 300;
+    return exportFigureAs(path, format, options);
+}
+
+FigureContent ExportActions::figureContent(const FigureOptions& options,
+                                           FigureFormat format) const {
+    return buildFigure(m_source(), options,
+                       format == FigureFormat::Pdf ? kPdfPanelDpi : options.dpi);
+}
+
+bool ExportActions::exportFigureAs(const QString& path, FigureFormat format,
+                                   const FigureOptions& options) {
     try {
-        const FigureContent content = figureContent(m_source());
+        const FigureContent content = figureContent(options, format);
         if (format == FigureFormat::Pdf)
             exportFigurePdf(path, content);
         else
-            exportFigurePng(path, content, dpi > 0 ? dpi : 300);
+            exportFigurePng(path, content, options.dpi);
         Q_EMIT message(tr("Figure written to %1").arg(path), 5000);
         return true;
     } catch (const std::exception& e) {

@@ -10,6 +10,8 @@
 #include "infolens/render/OverlayCompositor.h"
 #include "infolens/render/OverlayRenderer.h"
 #include "infolens/ui/MapScale.h"
+#include "infolens/ui/ValueText.h"
+#include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
 
@@ -82,6 +84,17 @@ void ImageView::resetView() {
     m_zoom = 1.0;
     m_pan = {};
     update();
+    refreshHover();  // the pixel under a still cursor changed
+}
+
+void ImageView::refreshHover() {
+    if (m_hover.x() >= 0)
+        updateHover(m_hover);
+}
+
+void ImageView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    refreshHover();
 }
 
 QRect ImageView::colorbarRect() const {
@@ -200,7 +213,7 @@ QStringList ImageView::gridLabels() const {
         if (w.mode == WordMode::Placeholder)
             word += QString::fromUtf8(" \u2192 ") + QString::fromStdString(m_result->placeholder);
         QString label =
-            word + "\n" + tr("i_o %1 ± %2").arg(formatBits(w.bits), formatBits(w.seBits));
+            word + "\n" + tr("i_o %1").arg(bitsWithSe(w.bits, w.seBits));  // as in figures
         // Each panel on its own scale: its own range, since the colorbar can only give shares.
         if (!m_display.sharedScale)
             label +=
@@ -302,7 +315,7 @@ void ImageView::mouseMoveEvent(QMouseEvent* event) {
         m_dragFrom = event->position();
         update();
     }
-    updateHover(event->position());
+    updateHover(event->position());  // after the pan, so it reads the pixel now under the cursor
 }
 
 void ImageView::mouseReleaseEvent(QMouseEvent*) {
@@ -331,7 +344,12 @@ void ImageView::wheelEvent(QWheelEvent* event) {
 
 void ImageView::leaveEvent(QEvent*) {
     m_hover = {-1, -1};
-    Q_EMIT hoverText(QString());
+    emitHover(QString());
+}
+
+void ImageView::emitHover(const QString& text) {
+    m_hoverText = text;
+    Q_EMIT hoverText(text);
 }
 
 void ImageView::updateHover(QPointF pos) {
@@ -341,7 +359,7 @@ void ImageView::updateHover(QPointF pos) {
     const Placement pl = placement();
     const QPointF uv = (pos - pl.offset) / pl.scale;
     if (uv.x() < 0 || uv.y() < 0 || uv.x() >= m_image.width || uv.y() >= m_image.height) {
-        Q_EMIT hoverText(QString());
+        emitHover(QString());
         return;
     }
     QString text = tr("pixel (%1, %2)").arg(int(uv.x())).arg(int(uv.y()));
@@ -374,7 +392,7 @@ void ImageView::updateHover(QPointF pos) {
         }
         text += tr("   top: ") + top.join(", ");
     }
-    Q_EMIT hoverText(text);
+    emitHover(text);
 }
 
 }  // namespace infolens::ui

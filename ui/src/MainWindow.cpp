@@ -12,6 +12,7 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <utility>
 
 #include "infolens/render/Colormap.h"
 #include "infolens/ui/DisplayToolbar.h"
@@ -25,6 +26,7 @@
 #include "infolens/ui/PromptFit.h"
 #include "infolens/ui/SamplingDialog.h"
 #include "infolens/ui/SettingsStore.h"
+#include "infolens/ui/ShortcutsDialog.h"
 #include "infolens/ui/StatusPanel.h"
 #include "infolens/ui/WordPanel.h"
 #include "infolens/ui/WorkerBridge.h"
@@ -51,7 +53,9 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
       m_interactive(options.interactive) {
     setWindowTitle("InfoLens");
     setAcceptDrops(true);
-    m_bridge = std::make_unique<WorkerBridge>(registry, options.model);
+    m_bridge = std::make_unique<WorkerBridge>(
+        registry, options.model,
+        ModelPlacementChoice{options.device.toStdString(), options.dtype.toStdString()});
 
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
@@ -88,6 +92,7 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
     addDock(tr("Noise levels"), "noiseDock", m_chart, Qt::BottomDockWidgetArea);
     m_toolbar = new DisplayToolbar(this);
     addToolBar(m_toolbar);
+    addToolBar(m_toolbar->generateToolBar());
     m_status = new StatusPanel(statusBar());
 
     m_prompt = new PromptController(
@@ -113,9 +118,12 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
                                 m_documents->generationSeed()};
         },
         this);
+    m_documents->setInteractive(m_interactive);
     buildMenus();
 
     connect(m_prompt, &PromptController::changed, this, &MainWindow::recompute);
+    connect(m_prompt, &PromptController::modesReset, this,
+            [this](const QString& text) { m_notice->showNotice(text, false); });
     connect(m_prompt, &PromptController::wordsChanged, this, [this](int count) {
         if (m_selectedWord >= count)
             m_selectedWord = -1;
@@ -190,7 +198,32 @@ MainWindow::~MainWindow() {
     delete m_prompt;
 }
 
+// The display toolbar and the Generate toolbar share a row when the window is wide enough, else
+// Generate gets a second row: Seed and Generate stay on screen at any width (1024 px included).
+void MainWindow::fitToolBars() {
+    QToolBar* generate = m_toolbar->generateToolBar();
+    if (toolBarArea(generate) != Qt::TopToolBarArea || toolBarArea(m_toolbar) != Qt::TopToolBarArea)
+        return;
+    const int needed = m_toolbar->sizeHint().width() + generate->sizeHint().width() + 16;
+    const bool split = width() < needed;
+    if (split == toolBarBreak(generate))
+        return;
+    if (split)
+        insertToolBarBreak(generate);
+    else
+        removeToolBarBreak(generate);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+    QMainWindow::resizeEvent(event);
+    fitToolBars();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!m_documents->maybeSaveChanges(tr("quitting"))) {
+        event->ignore();
+        return;
+    }
     m_settings->setWindow(saveGeometry(), saveState());
     m_settings->setDisplay(m_display);
     m_bridge->cancel();
@@ -200,6 +233,21 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     m_documents->addFileActions(file);
+    file->addSeparator();
+    file->addAction(tr("Open &Model…"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this, [this] {
+        const QString spec = askModelPath(this, QString(), false);
+        if (!spec.isEmpty())
+            openModel(spec);
+    });
+    file->addAction(tr("Open Model &Folder…"), this, [this] {
+        const QString spec = askModelPath(this, QString(), true);
+        if (!spec.isEmpty())
+            openModel(spec);
+    });
+    m_recentModels = file->addMenu(tr("Recent Mo&dels"));
+    connect(m_recentModels, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentModels);
+    rebuildRecentModels();
+    file->addSeparator();
     m_exports->addTo(file->addMenu(tr("&Export")));
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -231,6 +279,10 @@ void MainWindow::buildMenus() {
         view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this, [this] {
+        ShortcutsDialog dialog(menuBar(), this);
+        dialog.exec();
+    });
     help->addAction(tr("&Model Card"), this, [this] {
         if (m_bridge->modelReady())
             showModelCard(this, m_bridge->model());
@@ -242,13 +294,37 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::openModel(const QString& spec) {
+    m_prompt->flush();
+    m_settings->addRecentModel(spec);
+    m_switchingModel = true;
+    m_notice->hide();
+    clearMaps();
+    m_bridge->loadModel(spec);  // reports Loading at once (onModelStatus)
+    m_prompt->reanalyze();      // no words until the new model is ready
+}
+
+void MainWindow::rebuildRecentModels() {
+    m_recentModels->clear();
+    const QStringList recent = m_settings->recentModels();
+    for (const QString& spec : recent) {
+        QString text = spec;
+        if (text.size() > 70)
+            text = QString::fromUtf8("\u2026") + text.right(69);
+        m_recentModels->addAction(text, this, [this, spec] { openModel(spec); })->setToolTip(spec);
+    }
+    m_recentModels->setEnabled(!recent.isEmpty());
+}
+
 void MainWindow::onModelStatus(const ModelStatus& status) {
     if (status.state == ModelStatus::State::Loading) {
         m_status->showModelLoading(m_bridge->modelSpec());
+        m_status->showWaitingForModel();
         return;
     }
     m_prompt->reanalyze();  // the words, or why there are none
     if (status.state == ModelStatus::State::Failed) {
+        m_switchingModel = false;
         m_status->showModelFailed(q(status.message));
         modelUnusable(q(status.message));
         Q_EMIT startProcessed();
@@ -256,6 +332,7 @@ void MainWindow::onModelStatus(const ModelStatus& status) {
     }
     const ModelSummary& model = status.summary;
     m_status->showModelReady(model);
+    m_settings->addRecentModel(m_bridge->modelSpec());
     const QString reason = m_bridge->unusableReason();
     if (!reason.isEmpty()) {
         modelUnusable(reason + tr(": InfoLens maps what an image model knows about an image's "
@@ -263,8 +340,12 @@ void MainWindow::onModelStatus(const ModelStatus& status) {
         Q_EMIT startProcessed();
         return;
     }
-    if (!m_documents->openStart(m_startWithSample))
+    const bool switched = std::exchange(m_switchingModel, false);
+    if (switched && m_documents->hasImage()) {
+        m_documents->refitToModel();  // the image at the new model's size, then its maps
+    } else if (!m_documents->openStart(m_startWithSample || switched)) {
         recompute();  // what was asked for while the model loaded
+    }
     Q_EMIT startProcessed();
 }
 

@@ -3,6 +3,8 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QTextBrowser>
 #include <QVBoxLayout>
@@ -50,6 +52,24 @@ void showAbout(QWidget* parent, const ModelStatus& status, const QString& render
             "own denoiser (Interpretable Diffusion via Information Decomposition, ICLR 2024).</p>"
             "<p>%2<br>Renderer: %3</p>")
             .arg(INFOLENS_VERSION, modelText, renderer.toHtmlEscaped()));
+}
+
+QString modelSpecForPath(const QString& path) {
+    const QFileInfo info(path);
+    if (info.isFile() && (info.fileName() == "manifest.json" || info.fileName() == "model_index.json"))
+        return info.absolutePath();
+    return info.absoluteFilePath();
+}
+
+QString askModelPath(QWidget* parent, const QString& startFolder, bool folder) {
+    if (folder)
+        return QFileDialog::getExistingDirectory(
+            parent, QObject::tr("Open Model Folder (diffusers or bundle)"), startFolder);
+    const QString path = QFileDialog::getOpenFileName(
+        parent, QObject::tr("Open Model"), startFolder,
+        QObject::tr("Models (*.safetensors model_index.json manifest.json);;Stable Diffusion "
+                    "checkpoints (*.safetensors);;All files (*)"));
+    return path.isEmpty() ? QString() : modelSpecForPath(path);
 }
 
 }  // namespace infolens::ui

@@ -2,7 +2,9 @@
 
 #include <QAction>
 #include <QMenu>
+#include <QStringList>
 #include <QUndoStack>
+#include <algorithm>
 
 #include "infolens/ui/PromptEditor.h"
 
@@ -10,23 +12,42 @@ namespace infolens::ui {
 
 namespace {
 
-// Carries each word's mode to the same word (by text and occurrence) after an edit, so that
-// inserting or deleting a word does not move a placeholder onto its neighbour.
-std::vector<WordMode> remapModes(const std::vector<std::string>& oldWords,
-                                 const std::vector<WordMode>& oldModes,
-                                 const std::vector<PromptWord>& newWords) {
-    std::vector<WordMode> modes(newWords.size(), WordMode::Omit);
-    std::vector<bool> used(oldWords.size(), false);
+struct Remapped {
+    std::vector<WordMode> modes;
+    std::vector<std::string> dropped;  // words in placeholder mode that no new word took over
+};
+
+// Carries each word's mode to the same word after an edit: first by text (and occurrence, in
+// order), so inserting or deleting a word does not move a placeholder onto its neighbour; then a
+// word still unmatched takes the mode of the unmatched old word at its position (a word being
+// retyped, "purp" on the way to "purple", or one replaced in place).
+Remapped remapModes(const std::vector<std::string>& oldWords, const std::vector<WordMode>& oldModes,
+                    const std::vector<PromptWord>& newWords) {
+    Remapped out;
+    out.modes.assign(newWords.size(), WordMode::Omit);
+    const std::size_t old = std::min(oldWords.size(), oldModes.size());
+    std::vector<bool> used(old, false);
+    std::vector<bool> matched(newWords.size(), false);
     for (std::size_t i = 0; i < newWords.size(); ++i) {
-        for (std::size_t j = 0; j < oldWords.size() && j < oldModes.size(); ++j) {
+        for (std::size_t j = 0; j < old; ++j) {
             if (!used[j] && oldWords[j] == newWords[i].text) {
-                used[j] = true;
-                modes[i] = oldModes[j];
+                used[j] = matched[i] = true;
+                out.modes[i] = oldModes[j];
                 break;
             }
         }
     }
-    return modes;
+    for (std::size_t i = 0; i < newWords.size() && i < old; ++i) {
+        if (!matched[i] && !used[i]) {
+            used[i] = true;
+            out.modes[i] = oldModes[i];
+        }
+    }
+    for (std::size_t j = 0; j < old; ++j) {
+        if (!used[j] && oldModes[j] == WordMode::Placeholder)
+            out.dropped.push_back(oldWords[j]);
+    }
+    return out;
 }
 
 }  // namespace
@@ -100,8 +121,10 @@ void PromptController::toggleMode(int word) {
 
 void PromptController::reanalyze() {
     refreshWords();
-    if (!m_editTimer.isActive())
+    if (!m_editTimer.isActive()) {
         m_committedModes = m_modes;
+        m_committedWords = m_shownWords;
+    }
 }
 
 void PromptController::undo() {
@@ -136,7 +159,20 @@ void PromptController::commitEdit() {
         Q_EMIT changed();
         return;
     }
+    const std::vector<std::string> dropped = m_dropped;
     m_undo->push(new Command(this, {m_committedPrompt, m_committedModes}, {now, m_modes}));
+    if (!dropped.empty()) {
+        QStringList words;
+        for (const std::string& w : dropped)
+            words << QString::fromUtf8("\u201c%1\u201d").arg(QString::fromStdString(w));
+        Q_EMIT modesReset((words.size() == 1 ? tr("%1 is no longer in the prompt: its "
+                                                  "placeholder mode was reset (Edit \u25b8 Undo "
+                                                  "brings it back).")
+                                             : tr("%1 are no longer in the prompt: their "
+                                                  "placeholder modes were reset (Edit \u25b8 "
+                                                  "Undo brings them back)."))
+                              .arg(words.join(", ")));
+    }
 }
 
 void PromptController::apply(const State& state) {
@@ -146,20 +182,24 @@ void PromptController::apply(const State& state) {
     const PromptAnalysis analysis = m_analyze(state.prompt);
     m_modes = state.modes;
     m_modes.resize(analysis.words.size(), WordMode::Omit);
-    m_modeWords.clear();
+    m_committedWords.clear();
     for (const PromptWord& w : analysis.words)
-        m_modeWords.push_back(w.text);
+        m_committedWords.push_back(w.text);
     m_committedModes = m_modes;
     refreshWords();
     Q_EMIT changed();
 }
 
+// The modes are carried from the last committed prompt, not from the previous keystroke: while a
+// word is retyped letter by letter it is briefly gone, and its mode must not go with it.
 void PromptController::refreshWords() {
     const PromptAnalysis analysis = m_analyze(m_editor->prompt());
-    m_modes = remapModes(m_modeWords, m_modes, analysis.words);
-    m_modeWords.clear();
+    Remapped remapped = remapModes(m_committedWords, m_committedModes, analysis.words);
+    m_modes = std::move(remapped.modes);
+    m_dropped = std::move(remapped.dropped);
+    m_shownWords.clear();
     for (const PromptWord& w : analysis.words)
-        m_modeWords.push_back(w.text);
+        m_shownWords.push_back(w.text);
     m_editor->setWords(analysis, m_modes, m_placeholder);
     Q_EMIT wordsChanged(static_cast<int>(analysis.words.size()));
 }

@@ -22,12 +22,14 @@ enum Key : int {
     kRecent,
     kImageFolder,
     kExportFolder,
+    kRecentModels,
     kKeyCount
 };
 constexpr const char* kKeyNames[] = {
     "window/geometry",     "window/state",    "display/colormap", "display/opacity",
     "display/sharedScale", "display/contour", "display/fade",     "display/mask",
     "display/threshold",   "recent",          "paths/images",     "paths/exports",
+    "recentModels",
 };
 static_assert(std::size(kKeyNames) == kKeyCount, "one name per key");
 
@@ -108,6 +110,19 @@ DisplaySettings SettingsStore::display(const DisplaySettings& defaults) const {
 void SettingsStore::setDisplay(const DisplaySettings& display) {
     for (const DisplayField& field : kDisplayFields)
         setValue(field.key, field.get(display));
+}
+
+QStringList SettingsStore::recentModels() const {
+    return value(kRecentModels).toStringList();
+}
+
+void SettingsStore::addRecentModel(const QString& spec) {
+    QStringList recent = recentModels();
+    recent.removeAll(spec);
+    recent.prepend(spec);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    setValue(kRecentModels, recent);
 }
 
 QStringList SettingsStore::recentFiles() const {

@@ -5,6 +5,7 @@
 #include <QStatusBar>
 
 #include "infolens/live/StoppingRule.h"
+#include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
 
@@ -56,8 +57,18 @@ void StatusPanel::showModelReady(const ModelSummary& model) {
     m_loading = false;
     m_loadingBar->hide();
     m_modelLabel->setStyleSheet(QString());
-    m_modelLabel->setText(tr("Model %1 · %2").arg(q(model.name), q(model.device)));
-    m_modelLabel->setToolTip(QString());
+    // The device and the weights' type always show, whatever the family puts in `device`.
+    QString where = q(model.device);
+    if (!model.deviceName.empty() && !where.contains(q(model.deviceName)))
+        where = q(model.deviceName) + (where.isEmpty() ? "" : ", " + where);
+    if (!model.dtype.empty() && !where.contains(q(model.dtype)))
+        where += (where.isEmpty() ? "" : ", ") + q(model.dtype);
+    m_modelLabel->setText(tr("Model %1 · %2").arg(q(model.name), where));
+    m_modelLabel->setToolTip(tr("%1 (%2)\ndevice: %3 · weights: %4 · image %5×%6")
+                                 .arg(q(model.name), q(model.directory), q(model.deviceName),
+                                      q(model.dtype))
+                                 .arg(model.imageWidth)
+                                 .arg(model.imageHeight));
 }
 
 void StatusPanel::showModelFailed(const QString& reason) {
@@ -119,12 +130,9 @@ QString StatusPanel::drawsExplanation(const LiveResult& result) {
 }
 
 void StatusPanel::showWordValue(const WordResult& word) {
-    m_seLabel->setText(tr("%1: i_o %2 ± %3 · i_s %4 ± %5 bits")
-                           .arg(q(word.text))
-                           .arg(word.bits, 0, 'f', 2)
-                           .arg(word.seBits, 0, 'f', 2)
-                           .arg(word.standardBits, 0, 'f', 2)
-                           .arg(word.standardSeBits, 0, 'f', 2));
+    m_seLabel->setText(tr("%1: i_o %2 · i_s %3")
+                           .arg(q(word.text), bitsWithSe(word.bits, word.seBits),
+                                bitsWithSe(word.standardBits, word.standardSeBits)));
     m_seLabel->setToolTip(
         tr("The selected word: moves the model (i_o) and explains the image "
            "(i_s), each ± its standard error"));

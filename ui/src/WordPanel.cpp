@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "infolens/ui/PromptFit.h"
+#include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
 
@@ -22,7 +23,7 @@ constexpr int kThumbSize = 40;
 const QColor kNegative(192, 57, 43);
 
 QString bitsText(double bits, double se) {
-    return QString("%1 ± %2").arg(bits, 0, 'f', std::abs(bits) >= 100 ? 0 : 2).arg(se, 0, 'f', 2);
+    return valueWithSe(bits, se);  // the one format of the table, the grid and figures
 }
 
 // Numeric sorting on the value columns (each by its own form) instead of text order; the word and
@@ -55,7 +56,7 @@ class BarDelegate : public QStyledItemDelegate {
         // The value as text on the left, the bar beside it, so the bar never hides digits. When
         // the column is too narrow for both, the bar becomes a strip along the cell's bottom.
         const int textWidth = std::max(o.fontMetrics.horizontalAdvance(text),
-                                       o.fontMetrics.horizontalAdvance("000.00 ± 0.00")) +
+                                       o.fontMetrics.horizontalAdvance("000.0 ± 0.0")) +
                               8;
         const QRect textRect = option.rect.adjusted(3, 0, 0, 0);
         const bool beside = option.rect.width() - 3 - textWidth >= 40;
@@ -111,6 +112,9 @@ WordPanel::WordPanel(QWidget* parent) : QWidget(parent) {
                        standardFormExplanation() + tr("\nHere: the word against the prompt "
                                                       "without it. Click to sort."));
     header->setToolTip(kMapColumn, tr("The word's map (i_o per pixel)."));
+    // Sorting by a value starts with the largest (a second click reverses it).
+    header->setData(kOrthogonalColumn, Qt::InitialSortOrderRole, Qt::DescendingOrder);
+    header->setData(kStandardColumn, Qt::InitialSortOrderRole, Qt::DescendingOrder);
     m_tree->setRootIsDecorated(false);
     m_tree->setSortingEnabled(true);
     m_tree->sortByColumn(kWordColumn, Qt::AscendingOrder);

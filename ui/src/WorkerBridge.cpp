@@ -2,36 +2,66 @@
 
 namespace infolens::ui {
 
-WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSpec, QObject* parent)
-    : QObject(parent), m_spec(modelSpec) {
+WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
+                           ModelPlacementChoice placement, QObject* parent)
+    : QObject(parent), m_registry(registry), m_placement(std::move(placement)) {
     qRegisterMetaType<std::shared_ptr<const LiveResult>>();
     qRegisterMetaType<std::shared_ptr<const GenerateResult>>();
     qRegisterMetaType<infolens::ModelStatus>();
+    startWorker(modelSpec);
+}
+
+void WorkerBridge::startWorker(const QString& modelSpec) {
+    m_spec = modelSpec;
+    m_status = ModelStatus{};
     m_status.state = ModelStatus::State::Loading;
     m_status.message = "loading model '" + modelSpec.toStdString() + "'";
+    m_latest = 0;
+    m_latestGenerate = 0;
+    const std::uint64_t epoch = ++m_epoch;
     // Callbacks run on the worker thread; they only post to this object's thread. Posted events
-    // die with the object, and the worker is joined in the destructor before that.
+    // die with the object, and the worker is joined in the destructor before that. Each worker has
+    // its own epoch: what an earlier worker posted before it was replaced is dropped on arrival.
     m_worker = std::make_unique<LiveWorker>(
-        registry, modelSpec.toStdString(),
-        [this](std::shared_ptr<const LiveResult> r) {
-            QMetaObject::invokeMethod(
-                this, [this, r = std::move(r)]() mutable { receive(std::move(r)); },
-                Qt::QueuedConnection);
-        },
-        [this](std::shared_ptr<const GenerateResult> r) {
+        m_registry, modelSpec.toStdString(),
+        [this, epoch](std::shared_ptr<const LiveResult> r) {
             QMetaObject::invokeMethod(
                 this,
-                [this, r = std::move(r)] {
-                    if (m_latestGenerate != 0 && r->generation == m_latestGenerate)
+                [this, epoch, r = std::move(r)]() mutable {
+                    if (epoch == m_epoch)
+                        receive(std::move(r));
+                },
+                Qt::QueuedConnection);
+        },
+        [this, epoch](std::shared_ptr<const GenerateResult> r) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, epoch, r = std::move(r)] {
+                    if (epoch == m_epoch && m_latestGenerate != 0 &&
+                        r->generation == m_latestGenerate)
                         Q_EMIT imageGenerated(r);
                 },
                 Qt::QueuedConnection);
         },
         100,
-        [this](const ModelStatus& status) {
+        [this, epoch](const ModelStatus& status) {
             QMetaObject::invokeMethod(
-                this, [this, status] { receiveStatus(status); }, Qt::QueuedConnection);
-        });
+                this,
+                [this, epoch, status] {
+                    if (epoch == m_epoch)
+                        receiveStatus(status);
+                },
+                Qt::QueuedConnection);
+        },
+        m_placement);
+}
+
+void WorkerBridge::loadModel(const QString& modelSpec) {
+    // The old worker stops its computation and is joined; a load it is in the middle of cannot be
+    // interrupted (LiveWorker has no cancellable load), so this waits for it.
+    m_worker.reset();
+    startWorker(modelSpec);
+    Q_EMIT modelStatusChanged(m_status);
 }
 
 WorkerBridge::~WorkerBridge() {

@@ -59,15 +59,16 @@ torch::Tensor DdimSampler::eps(const torch::Tensor& z, double logSnr, const Text
     if (null && guidance != 1.0) {
         const auto [cond, mask] = stack(prompt, *null);
         const torch::Tensor zz = torch::stack({z, z});
-        const torch::Tensor a = torch::full({2}, logSnr, torch::kFloat32);
-        const torch::Tensor both = epsFromPrediction(m_denoiser.predict(zz, a, cond, mask), zz, a,
-                                                     m_denoiser.predictionType());
+        const torch::Tensor a = torch::full({2}, logSnr, z.options().dtype(torch::kFloat32));
+        const torch::Tensor both = epsFromPrediction(
+            m_denoiser.predict(zz, a, cond, mask).to(torch::kFloat32), zz, a,
+            m_denoiser.predictionType());
         return both[1] + guidance * (both[0] - both[1]);
     }
     const torch::Tensor zz = z.unsqueeze(0);
-    const torch::Tensor a = torch::full({1}, logSnr, torch::kFloat32);
+    const torch::Tensor a = torch::full({1}, logSnr, z.options().dtype(torch::kFloat32));
     raw = m_denoiser.predict(zz, a, prompt.cond.unsqueeze(0), prompt.mask.unsqueeze(0));
-    return epsFromPrediction(raw, zz, a, m_denoiser.predictionType())[0];
+    return epsFromPrediction(raw.to(torch::kFloat32), zz, a, m_denoiser.predictionType())[0];
 }
 
 torch::Tensor DdimSampler::generate(const TextEncoding& prompt, const TextEncoding& null) const {
@@ -83,7 +84,8 @@ torch::Tensor DdimSampler::generateFrom(const torch::Tensor& noise, const TextEn
                                         const TextEncoding& null) const {
     torch::InferenceMode guard;
     const std::vector<double> grid = logSnrGrid();
-    torch::Tensor z = noise.to(torch::kFloat32);
+    // The sampler works in float32 on the denoiser's device whatever the model's dtype.
+    torch::Tensor z = noise.to(m_denoiser.device(), torch::kFloat32);
     torch::Tensor x0;
     for (std::size_t i = 0; i + 1 < grid.size(); ++i) {
         if (m_settings.cancel && m_settings.cancel->cancelled())
@@ -101,12 +103,15 @@ torch::Tensor DdimSampler::invert(const torch::Tensor& latent, const TextEncodin
     torch::InferenceMode guard;
     const std::vector<double> grid = logSnrGrid();
     // The clean latent seen at the top of the grid; then each step reuses the current eps.
-    torch::Tensor z = latent.to(torch::kFloat32);
+    const torch::Tensor clean = latent.to(m_denoiser.device(), torch::kFloat32);
+    torch::Tensor z = clean;
     {
         const torch::Tensor e = eps(z, grid.back(), prompt, nullptr, 1.0);
-        z = signalScale(grid.back()) * latent + noiseScale(grid.back()) * e;
+        z = signalScale(grid.back()) * clean + noiseScale(grid.back()) * e;
     }
     for (std::size_t i = grid.size() - 1; i > 0; --i) {
+        if (m_settings.cancel && m_settings.cancel->cancelled())
+            throw Cancelled("inversion cancelled");
         const torch::Tensor e = eps(z, grid[i], prompt, nullptr, 1.0);
         const torch::Tensor x0 = (z - noiseScale(grid[i]) * e) / signalScale(grid[i]);
         z = signalScale(grid[i - 1]) * x0 + noiseScale(grid[i - 1]) * e;

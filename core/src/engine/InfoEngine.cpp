@@ -16,6 +16,14 @@ namespace {
 constexpr std::uint64_t kLogSnrStream = 0x1065a5e1ULL;
 constexpr std::uint64_t kNoiseStream = 0xe95e7a11ULL;
 
+// CUDA's allocator says "CUDA out of memory" (c10::OutOfMemoryError in LibTorch 2.x, a plain
+// c10::Error in 1.13); the CPU allocator "can't allocate memory".
+bool isOutOfMemory(const c10::Error& e) {
+    const std::string what = e.what();
+    return what.find("out of memory") != std::string::npos ||
+           what.find("can't allocate memory") != std::string::npos;
+}
+
 struct PairAccumulator {
     torch::Tensor mapSum;            // [H, W] float64, sum over draws of w * f_o per pixel
     torch::Tensor mapSqSum;          // [H, W]
@@ -101,7 +109,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     }
     torch::InferenceMode inferenceGuard;
     const torch::ScalarType dtype = m_denoiser->dtype();
-    const torch::Tensor x = xIn.to(dtype).contiguous();
+    const torch::Device device = m_denoiser->device();
+    const torch::Tensor x = xIn.to(device, dtype).contiguous();
     const int64_t channels = shape[0], height = shape[1], width = shape[2];
     const int64_t elements = channels * height * width;
 
@@ -120,18 +129,22 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         maxLength = std::max(maxLength, encodings.back()->cond.size(0));
         depth = encodings.back()->cond.size(1);
     }
-    torch::Tensor condAll = torch::zeros({numConditions, maxLength, depth}, torch::kFloat32);
-    torch::Tensor maskAll = torch::zeros({numConditions, maxLength}, torch::kFloat32);
+    const auto condOptions =
+        torch::TensorOptions().dtype(encodings.front()->cond.dtype()).device(device);
+    torch::Tensor condAll = torch::zeros({numConditions, maxLength, depth}, condOptions);
+    torch::Tensor maskAll =
+        torch::zeros({numConditions, maxLength}, condOptions.dtype(torch::kFloat32));
     for (int64_t c = 0; c < numConditions; ++c) {
         const int64_t length = encodings[c]->cond.size(0);
         condAll[c].narrow(0, 0, length).copy_(encodings[c]->cond);
         maskAll[c].narrow(0, 0, length).copy_(encodings[c]->mask);
     }
-    condAll = condAll.to(encodings.front()->cond.dtype());
 
     const std::vector<InfoPair>& pairs = plan.pairs();
     std::vector<PairAccumulator> acc(pairs.size());
-    const auto mapOptions = torch::TensorOptions().dtype(torch::kFloat64);
+    // Maps accumulate on the device; only snapshots are copied back.
+    const auto mapOptions = torch::TensorOptions().dtype(torch::kFloat64).device(device);
+    const auto hostOptions = torch::TensorOptions().dtype(torch::kFloat64);
     for (PairAccumulator& a : acc) {
         a.mapSum = torch::zeros({height, width}, mapOptions);
         a.mapSqSum = torch::zeros({height, width}, mapOptions);
@@ -153,6 +166,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         snap.drawsTotal = state.drawsTotal;
         snap.evaluations = state.evaluations;
         snap.batches = state.batches;
+        snap.batchRows = state.batchRows;
+        snap.notices = state.notices;
         snap.cancelled = state.cancelled;
         snap.finished = final && !state.cancelled;
         snap.conditions = conditions;
@@ -169,16 +184,16 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             result.io = estimateFromDraws(weighted, replicaOf, replicas, settings.sampler);
             result.is = estimateFromDraws(weightedStd, replicaOf, replicas, settings.sampler);
             if (n > 0) {
-                result.ioMap = acc[p].mapSum / n;
-                const torch::Tensor var =
-                    (acc[p].mapSqSum - n * result.ioMap.square()).clamp_min(0.0) /
-                    std::max(1.0, n - 1.0);
-                result.ioMapSe = (var / n).sqrt();
+                const torch::Tensor mean = acc[p].mapSum / n;
+                const torch::Tensor var = (acc[p].mapSqSum - n * mean.square()).clamp_min(0.0) /
+                                          std::max(1.0, n - 1.0);
+                result.ioMap = mean.to(torch::kCPU);
+                result.ioMapSe = (var / n).sqrt().to(torch::kCPU);
                 if (settings.standardMaps)
-                    result.isMap = acc[p].isMapSum / n;
+                    result.isMap = (acc[p].isMapSum / n).to(torch::kCPU);
             } else {
-                result.ioMap = torch::zeros({height, width}, mapOptions);
-                result.ioMapSe = torch::zeros({height, width}, mapOptions);
+                result.ioMap = torch::zeros({height, width}, hostOptions);
+                result.ioMapSe = torch::zeros({height, width}, hostOptions);
             }
             if (settings.keepIntegrand) {
                 result.integrand.resize(weighted.size());
@@ -193,9 +208,10 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     };
 
     // The denoiser may take fewer rows per call than asked (a large UNet on a CPU).
-    const int64_t maxRows = std::max<int64_t>(
+    int64_t maxRows = std::max<int64_t>(
         1, std::min<int64_t>(settings.maxBatch, m_denoiser->preferredBatchRows()));
     const int64_t drawsPerBatch = std::max<int64_t>(1, maxRows / numConditions);
+    state.batchRows = static_cast<int>(maxRows);
     std::vector<double> noise;
     while (state.drawsDone < settings.samples) {
         if (cancel && cancel->cancelled()) {
@@ -226,11 +242,15 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
                 mixSeed(settings.seed ^ kNoiseStream, static_cast<std::uint64_t>(draw)),
                 noise.data() + i * elements, elements);
         }
-        const torch::Tensor a = torch::from_blob(batchLogSnr.data(), {nb}, torch::kFloat64).clone();
-        const torch::Tensor w = torch::from_blob(batchWeight.data(), {nb}, torch::kFloat64).clone();
+        // One host-to-device copy per batch; the noise comes from the counter-based stream so
+        // that every device sees the same draws.
+        const torch::Tensor a =
+            torch::from_blob(batchLogSnr.data(), {nb}, torch::kFloat64).clone().to(device);
+        const torch::Tensor w =
+            torch::from_blob(batchWeight.data(), {nb}, torch::kFloat64).clone().to(device);
         const torch::Tensor eps =
             torch::from_blob(noise.data(), {nb, channels, height, width}, torch::kFloat64)
-                .to(dtype);
+                .to(device, dtype);
         const torch::Tensor alpha = torch::sigmoid(a).sqrt().to(dtype).view({nb, 1, 1, 1});
         const torch::Tensor sigma = torch::sigmoid(-a).sqrt().to(dtype).view({nb, 1, 1, 1});
         const torch::Tensor z = alpha * x.unsqueeze(0) + sigma * eps;
@@ -243,7 +263,7 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         const torch::Tensor maskRows = maskAll.repeat({nb, 1});
         std::vector<torch::Tensor> parts;
         bool interrupted = false;
-        for (int64_t r0 = 0; r0 < rows; r0 += maxRows) {
+        for (int64_t r0 = 0; r0 < rows;) {
             // A batch of many sub-calls (a large model) stops between them; the partial batch is
             // dropped so that every reported draw is complete.
             if (r0 > 0 && cancel && cancel->cancelled()) {
@@ -253,10 +273,25 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             const int64_t len = std::min<int64_t>(maxRows, rows - r0);
             const torch::Tensor zPart = zRows.narrow(0, r0, len);
             const torch::Tensor aPart = aRows.narrow(0, r0, len);
-            const torch::Tensor raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
-                                                          maskRows.narrow(0, r0, len));
+            torch::Tensor raw;
+            try {
+                raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
+                                          maskRows.narrow(0, r0, len));
+            } catch (const c10::Error& e) {
+                // Out of device memory: halve the rows per call and redo this call; the draws
+                // and their order do not change, so neither do the numbers.
+                if (!isOutOfMemory(e) || maxRows == 1)
+                    throw;
+                state.notices.push_back("out of memory at " + std::to_string(maxRows) +
+                                        " rows per call; continuing with " +
+                                        std::to_string(maxRows / 2));
+                maxRows /= 2;
+                state.batchRows = static_cast<int>(maxRows);
+                continue;
+            }
             parts.push_back(
                 epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
+            r0 += len;
         }
         if (interrupted) {
             state.cancelled = true;
@@ -281,8 +316,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             acc[p].mapSqSum += weighted.square().sum(0);
             if (settings.standardMaps)
                 acc[p].isMapSum += (fs * wView).sum(0);
-            const torch::Tensor foTotal = fo.sum({1, 2}).contiguous();
-            const torch::Tensor fsTotal = fs.sum({1, 2}).contiguous();
+            const torch::Tensor foTotal = fo.sum({1, 2}).to(torch::kCPU).contiguous();
+            const torch::Tensor fsTotal = fs.sum({1, 2}).to(torch::kCPU).contiguous();
             acc[p].orthogonal.insert(acc[p].orthogonal.end(), foTotal.data_ptr<double>(),
                                      foTotal.data_ptr<double>() + nb);
             acc[p].standard.insert(acc[p].standard.end(), fsTotal.data_ptr<double>(),

@@ -37,11 +37,11 @@ void ModelRegistry::reserveKind(const std::string& kind, const std::string& why)
     m_reserved.emplace_back(kind, why);
 }
 
-std::shared_ptr<Model> ModelRegistry::load(const std::string& spec) const {
+std::shared_ptr<Model> ModelRegistry::load(const std::string& spec, const Placement& placement) const {
     for (const ModelFamily& family : m_families) {
         if (!family.openBuiltin)
             continue;
-        if (auto model = family.openBuiltin(spec))
+        if (auto model = family.openBuiltin(spec, placement))
             return model;
     }
     std::error_code error;
@@ -57,7 +57,7 @@ std::shared_ptr<Model> ModelRegistry::load(const std::string& spec) const {
     for (const ModelFamily& family : m_families) {
         const auto& kinds = family.bundleKinds;
         if (std::find(kinds.begin(), kinds.end(), unverified.kind) != kinds.end())
-            return family.openBundle(readBundle(spec, true));
+            return family.openBundle(readBundle(spec, true), placement);
     }
     for (const auto& [kind, why] : m_reserved) {
         if (kind == unverified.kind)

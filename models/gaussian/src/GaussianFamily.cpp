@@ -27,6 +27,13 @@ std::shared_ptr<Model> gaussianModelFrom(GaussianParams params, const std::strin
     return model;
 }
 
+// The exact model computes in float64 whatever dtype is asked for: it is the ground truth.
+std::shared_ptr<Model> placed(std::shared_ptr<Model> model, const Placement& placement) {
+    model->placement = {placement.device, torch::kFloat64};
+    std::static_pointer_cast<GaussianDenoiser>(model->denoiser)->setDevice(placement.device);
+    return model;
+}
+
 void checkWorldSize(const std::string& spec, int dim, int words) {
     if (dim < 1 || dim > kMaxDim)
         throw Error("model spec '" + spec + "': dim must be 1.." + std::to_string(kMaxDim));
@@ -35,7 +42,7 @@ void checkWorldSize(const std::string& spec, int dim, int words) {
 }
 
 // "gaussian:dim=64,words=4,seed=1"; null for specs of other families.
-std::shared_ptr<Model> openBuiltin(const std::string& spec) {
+std::shared_ptr<Model> openBuiltin(const std::string& spec, const Placement& placement) {
     if (spec != kKind && spec.rfind("gaussian:", 0) != 0)
         return nullptr;
     int dim = kDefaultDim, words = kDefaultWords;
@@ -71,10 +78,10 @@ std::shared_ptr<Model> openBuiltin(const std::string& spec) {
         }
     }
     checkWorldSize(spec, dim, words);
-    return gaussianModelFrom(drawGaussianParams(dim, words, seed), spec);
+    return placed(gaussianModelFrom(drawGaussianParams(dim, words, seed), spec), placement);
 }
 
-std::shared_ptr<Model> openBundle(const BundleManifest& manifest) {
+std::shared_ptr<Model> openBundle(const BundleManifest& manifest, const Placement& placement) {
     const std::vector<unsigned char> bytes = readFileBytes(manifest.filePath("params"));
     nlohmann::json json;
     try {
@@ -86,7 +93,7 @@ std::shared_ptr<Model> openBundle(const BundleManifest& manifest) {
     auto model = gaussianModelFrom(gaussianParamsFromJson(json), manifest.name);
     model->hash = manifest.manifestSha256;
     model->directory = manifest.directory;
-    return model;
+    return placed(model, placement);
 }
 
 }  // namespace

@@ -35,21 +35,29 @@ void GaussianDenoiser::setObservation(const std::vector<std::vector<double>>& y)
     const torch::Tensor values =
         torch::from_blob(flat.data(), {static_cast<int64_t>(y.size()), dim}, torch::kFloat64)
             .clone();
-    m_weightedY = values * m_regionPrecision;
+    m_weightedY = values.to(m_device) * m_regionPrecision;
+}
+
+void GaussianDenoiser::setDevice(const torch::Device& device) {
+    m_device = device;
+    m_priorPrecision = m_priorPrecision.to(device);
+    m_regionPrecision = m_regionPrecision.to(device);
+    m_weightedY = m_weightedY.to(device);
 }
 
 torch::Tensor GaussianDenoiser::predict(const torch::Tensor& z, const torch::Tensor& logSnr,
                                         const torch::Tensor& cond, const torch::Tensor& condMask) {
     const int64_t batch = z.size(0);
     // Presence of word k in each row: [B, K].
-    const torch::Tensor present = (cond.select(2, 0) * condMask).to(torch::kFloat64);
+    const torch::Tensor present =
+        (cond.select(2, 0) * condMask).to(m_device, torch::kFloat64);
     const torch::Tensor precision =
         m_priorPrecision.unsqueeze(0) + present.matmul(m_regionPrecision);
     const torch::Tensor variance = 1.0 / precision;
     const torch::Tensor mean = variance * present.matmul(m_weightedY);
-    const torch::Tensor a2 = torch::sigmoid(logSnr.to(torch::kFloat64)).unsqueeze(1);
-    const torch::Tensor s2 = torch::sigmoid(-logSnr.to(torch::kFloat64)).unsqueeze(1);
-    const torch::Tensor zz = z.reshape({batch, -1}).to(torch::kFloat64);
+    const torch::Tensor a2 = torch::sigmoid(logSnr.to(m_device, torch::kFloat64)).unsqueeze(1);
+    const torch::Tensor s2 = torch::sigmoid(-logSnr.to(m_device, torch::kFloat64)).unsqueeze(1);
+    const torch::Tensor zz = z.reshape({batch, -1}).to(m_device, torch::kFloat64);
     const torch::Tensor eps = s2.sqrt() * (zz - a2.sqrt() * mean) / (a2 * variance + s2);
     return eps.to(z.dtype()).view(z.sizes());  // the engine works in dtype() = float64 here
 }

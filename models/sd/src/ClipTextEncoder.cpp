@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "infolens/Error.h"
-#include "infolens/models/sd/SdCheckpoint.h"
+#include "infolens/models/sd/SdWeights.h"
 
 namespace infolens {
 
@@ -21,7 +21,7 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const torch
     return torch::matmul(x, w.t()) + b;
 }
 
-int countLayers(const SdCheckpoint& checkpoint, const std::string& prefix) {
+int countLayers(const SdWeights& checkpoint, const std::string& prefix) {
     int layers = 0;
     while (checkpoint.has(
         prefix + std::to_string(layers) +
@@ -32,15 +32,21 @@ int countLayers(const SdCheckpoint& checkpoint, const std::string& prefix) {
 
 }  // namespace
 
-ClipTextConfig ClipTextEncoder::detect(const SdCheckpoint& checkpoint, int heads) {
+ClipTextConfig ClipTextEncoder::detect(const SdWeights& checkpoint, int heads) {
     ClipTextConfig c;
     std::string table;
     if (checkpoint.has(std::string(kSd1Prefix) + "embeddings.token_embedding.weight")) {
         c.kind = ClipTextKind::Sd1;
+        c.naming = ClipNaming::HfClip;
+        c.quickGelu = true;
+        c.penultimate = false;
         table = std::string(kSd1Prefix) + "embeddings.token_embedding.weight";
         c.layers = countLayers(checkpoint, std::string(kSd1Prefix) + "encoder.layers.");
     } else if (checkpoint.has(std::string(kSd2Prefix) + "token_embedding.weight")) {
         c.kind = ClipTextKind::Sd2;
+        c.naming = ClipNaming::OpenClip;
+        c.quickGelu = false;
+        c.penultimate = true;
         table = std::string(kSd2Prefix) + "token_embedding.weight";
         c.layers = countLayers(checkpoint, std::string(kSd2Prefix) + "transformer.resblocks.");
     } else {
@@ -48,34 +54,39 @@ ClipTextConfig ClipTextEncoder::detect(const SdCheckpoint& checkpoint, int heads
                          "' has no Stable Diffusion text encoder (neither " + kSd1Prefix + " nor " +
                          kSd2Prefix + " keys)");
     }
-    const torch::Tensor embedding = checkpoint.tensor(table);
-    c.vocabulary = static_cast<int>(embedding.size(0));
-    c.width = static_cast<int>(embedding.size(1));
+    const std::vector<int64_t> embedding = checkpoint.shape(table);
+    if (embedding.size() != 2)
+        throw ModelError("checkpoint '" + checkpoint.path() + "': '" + table + "' is not a matrix");
+    c.vocabulary = static_cast<int>(embedding[0]);
+    c.width = static_cast<int>(embedding[1]);
     c.heads = heads > 0 ? heads : c.width / 64;
     if (c.heads < 1 || c.width % c.heads != 0)
         throw ModelError("checkpoint '" + checkpoint.path() + "': a text width of " +
                          std::to_string(c.width) + " does not split into " +
                          std::to_string(c.heads) + " heads");
-    if (c.layers < (c.kind == ClipTextKind::Sd2 ? 2 : 1))
+    if (c.layersRun() < 1)
         throw ModelError("checkpoint '" + checkpoint.path() + "': the text encoder has no layers");
     return c;
 }
 
-ClipTextEncoder::ClipTextEncoder(const SdCheckpoint& ck, const ClipTextConfig& config)
-    : m_config(config) {
+ClipTextEncoder::ClipTextEncoder(const SdWeights& ck, const ClipTextConfig& config,
+                                 const Placement& placement)
+    : m_config(config), m_placement(placement) {
     const int64_t w = config.width, mlp = 4 * config.width;
     if (config.heads < 1 || w % config.heads != 0)
         throw ModelError("text encoder: width must split into heads");
+    if (config.layersRun() < 1 || config.layersRun() > config.layers)
+        throw ModelError("text encoder: no layers to run");
     auto get = [&](const std::string& name, std::vector<int64_t> shape) {
-        return ck.tensor(name, torch::kFloat32, shape);
+        return ck.tensor(name, placement, shape);
     };
-    if (config.kind == ClipTextKind::Sd1) {
+    if (config.naming == ClipNaming::HfClip) {
         const std::string p = kSd1Prefix;
         m_tokenEmbedding = get(p + "embeddings.token_embedding.weight", {config.vocabulary, w});
         // position_ids is ignored on purpose: positions are 0..76 (some merged files store it
         // broken).
         m_positionEmbedding = get(p + "embeddings.position_embedding.weight", {config.context, w});
-        for (int i = 0; i < config.layers; ++i) {
+        for (int i = 0; i < config.layersRun(); ++i) {
             const std::string l = p + "encoder.layers." + std::to_string(i) + ".";
             Layer layer;
             layer.ln1Weight = get(l + "layer_norm1.weight", {w});
@@ -103,7 +114,7 @@ ClipTextEncoder::ClipTextEncoder(const SdCheckpoint& ck, const ClipTextConfig& c
         m_tokenEmbedding = get(p + "token_embedding.weight", {config.vocabulary, w});
         m_positionEmbedding = get(p + "positional_embedding", {config.context, w});
         // SD 2 uses the penultimate layer: the last stored one is never run, nor read.
-        for (int i = 0; i + 1 < config.layers; ++i) {
+        for (int i = 0; i < config.layersRun(); ++i) {
             const std::string l = p + "transformer.resblocks." + std::to_string(i) + ".";
             Layer layer;
             layer.ln1Weight = get(l + "ln_1.weight", {w});
@@ -125,6 +136,18 @@ ClipTextEncoder::ClipTextEncoder(const SdCheckpoint& ck, const ClipTextConfig& c
     }
 }
 
+int64_t ClipTextEncoder::parameterCount() const {
+    int64_t n = m_tokenEmbedding.numel() + m_positionEmbedding.numel() + m_finalWeight.numel() +
+                m_finalBias.numel();
+    for (const Layer& l : m_layers) {
+        for (const torch::Tensor* t :
+             {&l.ln1Weight, &l.ln1Bias, &l.ln2Weight, &l.ln2Bias, &l.qkvWeight, &l.qkvBias,
+              &l.outWeight, &l.outBias, &l.fc1Weight, &l.fc1Bias, &l.fc2Weight, &l.fc2Bias})
+            n += t->numel();
+    }
+    return n;
+}
+
 torch::Tensor ClipTextEncoder::forward(const torch::Tensor& ids) const {
     if (ids.dim() != 2 || ids.size(1) != m_config.context)
         throw Error("the text encoder takes token ids [batch, " + std::to_string(m_config.context) +
@@ -134,8 +157,9 @@ torch::Tensor ClipTextEncoder::forward(const torch::Tensor& ids) const {
         throw Error("a token id lies outside the text encoder's vocabulary");
     const int64_t batch = ids.size(0), length = ids.size(1), width = m_config.width;
     const int64_t heads = m_config.heads, headDim = width / heads;
-    torch::Tensor x = torch::embedding(m_tokenEmbedding, ids.to(torch::kInt64)) +
-                      m_positionEmbedding.unsqueeze(0);
+    torch::Tensor x =
+        torch::embedding(m_tokenEmbedding, ids.to(m_placement.device, torch::kInt64)) +
+        m_positionEmbedding.unsqueeze(0);
     const torch::Tensor causal =
         torch::full({length, length}, -std::numeric_limits<float>::infinity(), x.options()).triu(1);
     const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
@@ -154,8 +178,8 @@ torch::Tensor ClipTextEncoder::forward(const torch::Tensor& ids) const {
         x = x + linear(context, layer.outWeight, layer.outBias);
         torch::Tensor m =
             linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.fc1Weight, layer.fc1Bias);
-        m = m_config.kind == ClipTextKind::Sd1 ? m * torch::sigmoid(1.702 * m)  // QuickGELU
-                                               : torch::gelu(m);                // erf GELU
+        m = m_config.quickGelu ? m * torch::sigmoid(1.702 * m)  // QuickGELU
+                               : torch::gelu(m);                // erf GELU
         x = x + linear(m, layer.fc2Weight, layer.fc2Bias);
     }
     return layerNorm(x, m_finalWeight, m_finalBias);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "infolens/Error.h"
-#include "infolens/models/sd/SdCheckpoint.h"
+#include "infolens/models/sd/SdWeights.h"
 
 namespace infolens {
 
@@ -22,9 +22,10 @@ constexpr double kMaxPeriod = 10000.0;
 // The sinusoidal embedding of (possibly fractional) timesteps: [cos(t f), sin(t f)].
 torch::Tensor timestepEmbedding(const torch::Tensor& t, int64_t dim) {
     const int64_t half = dim / 2;
-    const torch::Tensor freqs =
-        torch::exp(-std::log(kMaxPeriod) *
-                   torch::arange(half, torch::TensorOptions().dtype(torch::kFloat32)) / half);
+    const torch::Tensor freqs = torch::exp(
+        -std::log(kMaxPeriod) *
+        torch::arange(half, torch::TensorOptions().dtype(torch::kFloat32).device(t.device())) /
+        half);
     const torch::Tensor args = t.to(torch::kFloat32).unsqueeze(1) * freqs.unsqueeze(0);
     torch::Tensor emb = torch::cat({torch::cos(args), torch::sin(args)}, 1);
     if (dim % 2)
@@ -42,9 +43,10 @@ int SdHeads::headsFor(int width) const {
     return -1;
 }
 
-SdUNet::SdUNet(const SdCheckpoint& ck, SdHeads heads) : m_path(ck.path()), m_heads(heads) {
+SdUNet::SdUNet(const SdWeights& ck, SdHeads heads, const Placement& placement)
+    : m_path(ck.path()), m_heads(heads), m_placement(placement) {
     for (const std::string& name : ck.namesWithPrefix(kPrefix))
-        m_weights.emplace(name.substr(std::string(kPrefix).size()), ck.tensor(name));
+        m_weights.emplace(name.substr(std::string(kPrefix).size()), ck.tensor(name, placement));
     if (!has("input_blocks.0.0.weight") || !has("time_embed.0.weight") || !has("out.2.weight"))
         throw ModelError("checkpoint '" + m_path + "' has no UNet (" + kPrefix + " keys)");
     m_modelChannels = static_cast<int>(w("input_blocks.0.0.weight").size(0));
@@ -80,6 +82,13 @@ SdUNet::SdUNet(const SdCheckpoint& ck, SdHeads heads) : m_path(ck.path()), m_hea
     }
 }
 
+int64_t SdUNet::parameterCount() const {
+    int64_t n = 0;
+    for (const auto& entry : m_weights)
+        n += entry.second.numel();
+    return n;
+}
+
 const torch::Tensor& SdUNet::w(const std::string& name) const {
     const auto it = m_weights.find(name);
     if (it == m_weights.end())
@@ -98,7 +107,11 @@ torch::Tensor SdUNet::conv(const torch::Tensor& x, const std::string& name, int 
 }
 
 torch::Tensor SdUNet::groupNorm(const torch::Tensor& x, const std::string& name, double eps) const {
-    return torch::group_norm(x, kGroups, w(name + ".weight"), w(name + ".bias"), eps);
+    // In float32 whatever the run dtype, as the original's GroupNorm32 (a no-op in float32).
+    return torch::group_norm(x.to(torch::kFloat32), kGroups,
+                             w(name + ".weight").to(torch::kFloat32),
+                             w(name + ".bias").to(torch::kFloat32), eps)
+        .to(x.scalar_type());
 }
 
 torch::Tensor SdUNet::layerNorm(const torch::Tensor& x, const std::string& name) const {
@@ -119,7 +132,8 @@ torch::Tensor SdUNet::resBlock(const torch::Tensor& x, const torch::Tensor& emb,
 }
 
 torch::Tensor SdUNet::attention(const torch::Tensor& x, const torch::Tensor& context,
-                                const std::string& name) const {
+                                const std::string& name, int64_t recordHeight,
+                                int64_t recordWidth) const {
     const torch::Tensor q = linear(x, name + ".to_q");
     const torch::Tensor k = linear(context, name + ".to_k");
     const torch::Tensor v = linear(context, name + ".to_v");
@@ -132,6 +146,14 @@ torch::Tensor SdUNet::attention(const torch::Tensor& x, const torch::Tensor& con
         torch::softmax(torch::matmul(split(q, n), split(k, m).transpose(-2, -1)) *
                            (1.0 / std::sqrt(static_cast<double>(dim))),
                        -1);
+    if (m_capture && recordHeight > 0) {
+        // Averaged over heads at once: all heads of all layers would not fit at 64x64 latents.
+        const torch::Tensor maps =
+            weights.mean(1).transpose(1, 2).reshape({b, m, recordHeight, recordWidth});
+        if (m_captured.size() <= m_captureLayer)
+            m_captured.resize(m_captureLayer + 1);
+        m_captured[m_captureLayer++].push_back(maps.to(torch::kCPU, torch::kFloat32));
+    }
     const torch::Tensor out =
         torch::matmul(weights, split(v, m)).transpose(1, 2).reshape({b, n, width});
     return linear(out, name + ".to_out.0");
@@ -154,7 +176,7 @@ torch::Tensor SdUNet::transformer(const torch::Tensor& xIn, const torch::Tensor&
         const std::string blk = name + ".transformer_blocks." + std::to_string(i);
         torch::Tensor h = layerNorm(x, blk + ".norm1");
         x = x + attention(h, h, blk + ".attn1");
-        x = x + attention(layerNorm(x, blk + ".norm2"), context, blk + ".attn2");
+        x = x + attention(layerNorm(x, blk + ".norm2"), context, blk + ".attn2", hgt, wid);
         const std::vector<torch::Tensor> parts =
             linear(layerNorm(x, blk + ".norm3"), blk + ".ff.net.0.proj").chunk(2, -1);
         x = x + linear(parts[0] * torch::gelu(parts[1]), blk + ".ff.net.2");  // GEGLU, erf GELU
@@ -192,6 +214,7 @@ torch::Tensor SdUNet::block(torch::Tensor h, const torch::Tensor& emb, const tor
 
 torch::Tensor SdUNet::forward(const torch::Tensor& x, const torch::Tensor& t,
                               const torch::Tensor& context) const {
+    m_captureLayer = 0;  // attention capture: layers are counted per call
     if (x.dim() != 4 || x.size(1) != m_inChannels)
         throw Error("the UNet takes latents [batch, " + std::to_string(m_inChannels) + ", h, w]");
     if (x.size(2) % sideMultiple() != 0 || x.size(3) % sideMultiple() != 0)
@@ -200,21 +223,41 @@ torch::Tensor SdUNet::forward(const torch::Tensor& x, const torch::Tensor& t,
         context.size(0) != x.size(0) || context.size(2) != m_contextDim)
         throw Error("the UNet takes t [batch] and context [batch, tokens, " +
                     std::to_string(m_contextDim) + "]");
+    const auto options = torch::TensorOptions().device(m_placement.device).dtype(m_placement.dtype);
+    const torch::Tensor ctx = context.to(options);
+    // The embedding in float32 (fractional t), then the run dtype.
     const torch::Tensor emb = linear(
-        torch::silu(linear(timestepEmbedding(t, m_modelChannels), "time_embed.0")), "time_embed.2");
+        torch::silu(linear(timestepEmbedding(t.to(m_placement.device), m_modelChannels).to(options),
+                           "time_embed.0")),
+        "time_embed.2");
     std::vector<torch::Tensor> skips;
-    torch::Tensor h = x;
+    torch::Tensor h = x.to(options);
     for (int i = 0; i < m_inputBlocks; ++i) {
-        h = block(h, emb, context, "input_blocks." + std::to_string(i));
+        h = block(h, emb, ctx, "input_blocks." + std::to_string(i));
         skips.push_back(h);
     }
-    h = block(h, emb, context, "middle_block");
+    h = block(h, emb, ctx, "middle_block");
     for (int i = 0; i < m_outputBlocks; ++i) {
         h = torch::cat({h, skips.back()}, 1);
         skips.pop_back();
-        h = block(h, emb, context, "output_blocks." + std::to_string(i));
+        h = block(h, emb, ctx, "output_blocks." + std::to_string(i));
     }
     return conv(torch::silu(groupNorm(h, "out.0", kResNormEps)), "out.2");
+}
+
+void SdUNet::setCaptureAttention(bool on) {
+    m_capture = on;
+    m_captured.clear();
+    m_captureLayer = 0;
+}
+
+std::vector<torch::Tensor> SdUNet::takeCapturedAttention() {
+    std::vector<torch::Tensor> out;
+    for (const std::vector<torch::Tensor>& calls : m_captured)
+        out.push_back(torch::cat(calls, 0));
+    m_captured.clear();
+    m_captureLayer = 0;
+    return out;
 }
 
 }  // namespace infolens

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "infolens/Error.h"
-#include "infolens/models/sd/SdCheckpoint.h"
+#include "infolens/models/sd/SdWeights.h"
 
 namespace infolens {
 
@@ -13,7 +13,7 @@ constexpr const char* kPrefix = "first_stage_model.";
 constexpr int kGroups = 32;
 constexpr double kNormEps = 1e-6;
 
-int count(const SdCheckpoint& ck, const std::string& before, const std::string& after) {
+int count(const SdWeights& ck, const std::string& before, const std::string& after) {
     int n = 0;
     while (ck.has(kPrefix + before + std::to_string(n) + after))
         ++n;
@@ -22,9 +22,10 @@ int count(const SdCheckpoint& ck, const std::string& before, const std::string& 
 
 }  // namespace
 
-SdVae::SdVae(const SdCheckpoint& ck) : m_path(ck.path()) {
+SdVae::SdVae(const SdWeights& ck, const Placement& placement)
+    : m_path(ck.path()), m_placement(placement) {
     for (const std::string& name : ck.namesWithPrefix(kPrefix))
-        m_weights.emplace(name.substr(std::string(kPrefix).size()), ck.tensor(name));
+        m_weights.emplace(name.substr(std::string(kPrefix).size()), ck.tensor(name, placement));
     if (m_weights.empty())
         throw ModelError("checkpoint '" + m_path + "' has no autoencoder (" + kPrefix + " keys)");
     m_encoderLevels = count(ck, "encoder.down.", ".block.0.norm1.weight");
@@ -36,6 +37,13 @@ SdVae::SdVae(const SdCheckpoint& ck) : m_path(ck.path()) {
     if (m_encoderLevels < 1 || m_encoderBlocks < 1 || m_decoderLevels < 1 || m_decoderBlocks < 1)
         throw ModelError("checkpoint '" + m_path + "': the autoencoder's blocks are incomplete");
     m_latentChannels = static_cast<int>(w("post_quant_conv.weight").size(0));
+}
+
+int64_t SdVae::parameterCount() const {
+    int64_t n = 0;
+    for (const auto& entry : m_weights)
+        n += entry.second.numel();
+    return n;
 }
 
 const torch::Tensor& SdVae::w(const std::string& name) const {
@@ -53,7 +61,11 @@ torch::Tensor SdVae::conv(const torch::Tensor& x, const std::string& name, int s
 }
 
 torch::Tensor SdVae::norm(const torch::Tensor& x, const std::string& name) const {
-    return torch::group_norm(x, kGroups, w(name + ".weight"), w(name + ".bias"), kNormEps);
+    // In float32 whatever the run dtype (a no-op in float32).
+    return torch::group_norm(x.to(torch::kFloat32), kGroups,
+                             w(name + ".weight").to(torch::kFloat32),
+                             w(name + ".bias").to(torch::kFloat32), kNormEps)
+        .to(x.scalar_type());
 }
 
 torch::Tensor SdVae::resnet(const torch::Tensor& x, const std::string& name) const {
@@ -93,7 +105,8 @@ torch::Tensor SdVae::moments(const torch::Tensor& image) const {
         throw Error("the autoencoder takes images [batch, 3, H, W]");
     if (image.size(2) % downsampling() != 0 || image.size(3) % downsampling() != 0)
         throw Error("image sides must be multiples of " + std::to_string(downsampling()));
-    torch::Tensor x = conv(image, "encoder.conv_in");
+    const auto options = torch::TensorOptions().device(m_placement.device).dtype(m_placement.dtype);
+    torch::Tensor x = conv(image.to(options), "encoder.conv_in");
     for (int i = 0; i < m_encoderLevels; ++i) {
         const std::string name = "encoder.down." + std::to_string(i);
         x = level(x, name, m_encoderBlocks);
@@ -113,7 +126,8 @@ torch::Tensor SdVae::decode(const torch::Tensor& latent) const {
     if (latent.dim() != 4 || latent.size(1) != m_latentChannels)
         throw Error("the autoencoder decodes latents [batch, " + std::to_string(m_latentChannels) +
                     ", h, w]");
-    torch::Tensor x = conv(conv(latent, "post_quant_conv"), "decoder.conv_in");
+    const auto options = torch::TensorOptions().device(m_placement.device).dtype(m_placement.dtype);
+    torch::Tensor x = conv(conv(latent.to(options), "post_quant_conv"), "decoder.conv_in");
     x = resnet(x, "decoder.mid.block_1");
     x = attention(x, "decoder.mid.attn_1");
     x = resnet(x, "decoder.mid.block_2");

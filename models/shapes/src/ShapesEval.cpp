@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infolens/Error.h"
+#include "infolens/engine/AttentionMaps.h"
 #include "infolens/engine/InfoEngine.h"
 #include "infolens/engine/LogSnrProposal.h"
 #include "infolens/model/ImageTensor.h"
@@ -78,9 +79,15 @@ torch::Tensor normalizedMap(const torch::Tensor& map, int size) {
     return hi > lo ? (up - lo) / (hi - lo) : torch::zeros_like(up);
 }
 
-// Average cross-attention of each token over layers, heads and log-SNR draws, at image size.
-torch::Tensor attentionMaps(ShapesNetworks& nets, Model& model, const torch::Tensor& latent,
-                            const std::string& prompt, int passes, std::uint64_t seed, int size) {
+// Average cross-attention of each token over layers, heads and log-SNR draws, at image size,
+// through the denoiser's generic readout. Each layer is resized straight to the image (not via the
+// latent size) and the noise is this evaluation's own, so localization numbers stay comparable
+// with earlier runs.
+torch::Tensor attentionMaps(Model& model, const torch::Tensor& latent, const std::string& prompt,
+                            int passes, std::uint64_t seed, int size) {
+    AttentionCapture* capture = model.denoiser->attentionCapture();
+    if (!capture)
+        throw Error("the model has no cross-attention readout");
     const TextEncoding encoding = model.textEncoder->encode(prompt);
     const LogSnrRange range = model.denoiser->trainedLogSnrRange();
     const LogSnrProposal proposal = LogSnrProposal::fitToRange(range.lo, range.hi);
@@ -92,23 +99,15 @@ torch::Tensor attentionMaps(ShapesNetworks& nets, Model& model, const torch::Ten
     auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
     const torch::Tensor eps = at::randn({passes, latent.size(0), latent.size(1), latent.size(2)},
                                         generator, torch::TensorOptions());
-    const torch::Tensor z = torch::sigmoid(a).sqrt().view({-1, 1, 1, 1}) * latent.unsqueeze(0) +
+    const torch::Tensor clean = latent.to(torch::kCPU, torch::kFloat32).unsqueeze(0);
+    const torch::Tensor z = torch::sigmoid(a).sqrt().view({-1, 1, 1, 1}) * clean +
                             torch::sigmoid(-a).sqrt().view({-1, 1, 1, 1}) * eps;
-    nets.unet->setCaptureAttention(true);
-    nets.unet->forward(z, a, encoding.cond.unsqueeze(0).expand({passes, -1, -1}),
-                       encoding.mask.unsqueeze(0).expand({passes, -1}));
-    const std::vector<torch::Tensor> layers = nets.unet->attentionProbabilities();
-    nets.unet->setCaptureAttention(false);
-    const int64_t tokens = encoding.cond.size(0);
-    torch::Tensor total = torch::zeros({tokens, size, size});
-    for (const torch::Tensor& p : layers) {
-        const int64_t side =
-            static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(p.size(2)))));
-        const torch::Tensor perToken =
-            p.mean(std::vector<int64_t>{0, 1}).transpose(0, 1).reshape({1, tokens, side, side});
-        total += torch::upsample_bilinear2d(perToken, {size, size}, false)[0];
-    }
-    return total / static_cast<double>(layers.size());
+    capture->setCaptureAttention(true);
+    model.denoiser->predict(z, a, encoding.cond.unsqueeze(0).expand({passes, -1, -1}),
+                            encoding.mask.unsqueeze(0).expand({passes, -1}));
+    const std::vector<torch::Tensor> layers = capture->takeCapturedAttention();
+    capture->setCaptureAttention(false);
+    return averageAttentionLayers(layers, size, size).mean(0);
 }
 
 struct SplitScores {
@@ -117,8 +116,8 @@ struct SplitScores {
     std::int64_t evaluations = 0;
 };
 
-SplitScores scoreSplit(Model& model, ShapesNetworks& nets, ShapesSplit split, std::uint64_t first,
-                       int images, const ShapesEvalConfig& config, bool compositional,
+SplitScores scoreSplit(Model& model, ShapesSplit split, std::uint64_t first, int images,
+                       const ShapesEvalConfig& config, bool compositional,
                        const std::function<void(const std::string&)>& progress) {
     SplitScores scores;
     InfoEngine engine(model.denoiser, model.textEncoder);
@@ -146,7 +145,7 @@ SplitScores scoreSplit(Model& model, ShapesNetworks& nets, ShapesSplit split, st
         const Snapshot snap = engine.run(latent, plan, settings);
         scores.evaluations += snap.evaluations;
         const torch::Tensor miMap = normalizedMap(snap.pairs[0].ioMap, size);
-        const torch::Tensor attention = attentionMaps(nets, model, latent, scene.caption,
+        const torch::Tensor attention = attentionMaps(model, latent, scene.caption,
                                                       config.attentionPasses, settings.seed, size);
         const Tokenization tokens = model.textEncoder->tokenize(scene.caption);
         for (std::size_t u = 0; u < references.size(); ++u) {
@@ -213,12 +212,11 @@ ShapesEvalResult evaluateShapesModel(const ShapesModelHandle& handle,
         throw Error("thresholds come from the validation split; evaluate train or test");
     const auto start = std::chrono::steady_clock::now();
     torch::InferenceMode guard;
-    ShapesNetworks& nets = *handle.networks;
     ShapesEvalResult result;
-    const SplitScores validation = scoreSplit(model, nets, ShapesSplit::Validation, 0,
+    const SplitScores validation = scoreSplit(model, ShapesSplit::Validation, 0,
                                               config.validationImages, config, false, progress);
-    const SplitScores evaluated = scoreSplit(model, nets, config.split, config.firstIndex,
-                                             config.images, config, true, progress);
+    const SplitScores evaluated =
+        scoreSplit(model, config.split, config.firstIndex, config.images, config, true, progress);
     for (const char* method : kMethods) {
         if (!validation.table.counts.count(method) || !evaluated.table.counts.count(method))
             continue;

@@ -41,12 +41,12 @@ SampleRef defaultSample() {
     }
 }
 
-ShapesModelHandle openHandle(const BundleManifest& manifest) {
+ShapesModelHandle openHandle(const BundleManifest& manifest, const Placement& placement) {
     if (manifest.kind != kShapesBundleKind && manifest.kind != kShapesLegacyBundleKind) {
         throw ModelError("model bundle '" + manifest.directory + "' has kind '" + manifest.kind +
                          "', not a ShapesWorld model (" + kShapesBundleKind + ")");
     }
-    const auto nets = ShapesNetworks::fromBundle(manifest);
+    const auto nets = ShapesNetworks::fromBundle(manifest, placement);
     auto model = std::make_shared<Model>();
     model->kind = kShapesBundleKind;
     model->name = manifest.name;
@@ -58,17 +58,18 @@ ShapesModelHandle openHandle(const BundleManifest& manifest) {
     model->imageWidth = manifest.imageWidth;
     model->imageHeight = manifest.imageHeight;
     model->sample = defaultSample();
+    model->placement = placement;
     return {model, nets};
 }
 
-std::shared_ptr<Model> openBundle(const BundleManifest& manifest) {
-    return openHandle(manifest).model;
+std::shared_ptr<Model> openBundle(const BundleManifest& manifest, const Placement& placement) {
+    return openHandle(manifest, placement).model;
 }
 
-std::shared_ptr<Model> openBuiltin(const std::string& spec) {
+std::shared_ptr<Model> openBuiltin(const std::string& spec, const Placement& placement) {
     if (spec != kDefaultSpec)
         return nullptr;
-    return openBundle(readBundle(shapesDefaultModelDirectory()));
+    return openBundle(readBundle(shapesDefaultModelDirectory()), placement);
 }
 
 }  // namespace
@@ -93,8 +94,9 @@ std::string shapesSampleDirectory() {
                              "0002.png", "the bundled sample images");
 }
 
-ShapesModelHandle openShapesModel(const std::string& spec) {
-    return openHandle(readBundle(spec == kDefaultSpec ? shapesDefaultModelDirectory() : spec));
+ShapesModelHandle openShapesModel(const std::string& spec, const Placement& placement) {
+    return openHandle(readBundle(spec == kDefaultSpec ? shapesDefaultModelDirectory() : spec),
+                      placement);
 }
 
 void registerShapesFamily(ModelRegistry& registry) {

@@ -26,7 +26,8 @@ void ShapesNetworks::eval() {
     unet->eval();
 }
 
-std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest& manifest) {
+std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest& manifest,
+                                                           const Placement& placement) {
     const std::vector<unsigned char> bytes = readFileBytes(manifest.filePath("config"));
     nlohmann::json json;
     try {
@@ -41,6 +42,10 @@ std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest&
     loadModuleWeights(nets->textEncoder, manifest.filePath("text_encoder"));
     loadModuleWeights(nets->unet, manifest.filePath("denoiser"));
     nets->eval();
+    nets->placement = placement;
+    nets->autoencoder->to(placement.device, placement.dtype);
+    nets->textEncoder->to(placement.device, placement.dtype);
+    nets->unet->to(placement.device, placement.dtype);
     return nets;
 }
 
@@ -99,7 +104,9 @@ TokenBatch tokenBatch(const WordTokenizer& tokenizer, const std::vector<std::str
 
 torch::Tensor ShapesDenoiser::predict(const torch::Tensor& z, const torch::Tensor& logSnr,
                                       const torch::Tensor& cond, const torch::Tensor& condMask) {
-    return m_nets->unet->forward(z.to(torch::kFloat32), logSnr.to(torch::kFloat32), cond, condMask);
+    const Placement& p = m_nets->placement;
+    return m_nets->unet->forward(z.to(p.device, p.dtype), logSnr.to(p.device, p.dtype),
+                                 cond.to(p.device, p.dtype), condMask.to(p.device, p.dtype));
 }
 
 LogSnrRange ShapesDenoiser::trainedLogSnrRange() const {
@@ -115,26 +122,40 @@ Tokenization ShapesTextEncoder::tokenize(const std::string& prompt) const {
     return m_nets->tokenizer.tokenize(prompt);
 }
 
+InputIds ShapesTextEncoder::inputIds(const std::string& prompt) const {
+    InputIds out;
+    out.ids = m_nets->tokenizer.ids(m_nets->tokenizer.tokenize(prompt));
+    out.firstToken = 1;  // after [BOS]
+    out.truncated = static_cast<int>(out.ids.size()) > m_nets->config.maxTokens;
+    return out;
+}
+
 TextEncoding ShapesTextEncoder::encode(const std::string& prompt) {
     torch::NoGradGuard noGrad;
     const TokenBatch batch = tokenBatch(m_nets->tokenizer, {prompt}, m_nets->config.maxTokens);
     TextEncoding encoding;
-    encoding.cond = m_nets->textEncoder->forward(batch.ids, batch.mask)[0].clone();
-    encoding.mask = batch.mask[0].clone();
+    const Placement& p = m_nets->placement;
+    const torch::Tensor mask = batch.mask.to(p.device, p.dtype);
+    encoding.cond = m_nets->textEncoder->forward(batch.ids.to(p.device), mask)[0].clone();
+    encoding.mask = mask[0].clone();
     return encoding;
 }
 
 torch::Tensor ShapesCodec::encode(const torch::Tensor& image) {
     torch::NoGradGuard noGrad;
-    const torch::Tensor x = (image.to(torch::kFloat32) * 2.0 - 1.0).unsqueeze(0);
+    const Placement& p = m_nets->placement;
+    const torch::Tensor x = (image.to(p.device, p.dtype) * 2.0 - 1.0).unsqueeze(0);
     return (m_nets->autoencoder->encode(x) * m_nets->config.latentScale)[0];
 }
 
 torch::Tensor ShapesCodec::decode(const torch::Tensor& data) {
     torch::NoGradGuard noGrad;
     const torch::Tensor images =
-        m_nets->autoencoder->decode(data.unsqueeze(0) / m_nets->config.latentScale);
-    return ((images[0] + 1.0) * 0.5).clamp(0.0, 1.0);
+        m_nets->autoencoder->decode(data.to(m_nets->placement.device, m_nets->placement.dtype)
+                                        .unsqueeze(0) /
+                                    m_nets->config.latentScale);
+    // Images leave the codec on the CPU in float32, whatever the model's placement.
+    return ((images[0].to(torch::kCPU, torch::kFloat32) + 1.0) * 0.5).clamp(0.0, 1.0);
 }
 
 }  // namespace infolens

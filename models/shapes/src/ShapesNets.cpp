@@ -228,8 +228,13 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
         torch::matmul(queries, keys.transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));
     scores = scores.masked_fill(textMask.view({b, 1, 1, l}) < 0.5, -1e9);
     const torch::Tensor probabilities = torch::softmax(scores, -1);
-    if (capture)
-        lastProbabilities = probabilities.detach();
+    if (capture) {
+        captured.push_back(probabilities.detach()
+                               .mean(1)
+                               .transpose(1, 2)
+                               .reshape({b, l, x.size(2), x.size(3)})
+                               .to(torch::kCPU, torch::kFloat32));
+    }
     const torch::Tensor attended =
         torch::matmul(probabilities, values).transpose(1, 2).reshape({b, hw, c});
     return x + out(attended).transpose(1, 2).view(x.sizes());
@@ -319,16 +324,16 @@ torch::Tensor ShapesUNetImpl::forward(const torch::Tensor& z, const torch::Tenso
 void ShapesUNetImpl::setCaptureAttention(bool on) {
     for (CrossAttention* a : {&att16a, &att8a, &attMid, &att8b, &att16b}) {
         (*a)->capture = on;
-        if (!on)
-            (*a)->lastProbabilities = torch::Tensor();
+        (*a)->captured.clear();
     }
 }
 
-std::vector<torch::Tensor> ShapesUNetImpl::attentionProbabilities() const {
+std::vector<torch::Tensor> ShapesUNetImpl::takeCapturedAttention() {
     std::vector<torch::Tensor> out;
-    for (const CrossAttention* a : {&att16a, &att8a, &attMid, &att8b, &att16b}) {
-        if ((*a)->lastProbabilities.defined())
-            out.push_back((*a)->lastProbabilities);
+    for (CrossAttention* a : {&att16a, &att8a, &attMid, &att8b, &att16b}) {
+        if (!(*a)->captured.empty())
+            out.push_back(torch::cat((*a)->captured, 0));
+        (*a)->captured.clear();
     }
     return out;
 }

@@ -70,6 +70,8 @@ struct Snapshot {
     int drawsTotal = 0;
     std::int64_t evaluations = 0;  // denoiser rows evaluated so far
     int batches = 0;
+    int batchRows = 0;  // denoiser rows per call in the last batch (halved after out-of-memory)
+    std::vector<std::string> notices;  // e.g. "out of memory at 16 rows; continuing with 8"
     bool cancelled = false;
     bool finished = false;
     std::vector<std::string> conditions;

@@ -5,6 +5,7 @@
 
 #include "infolens/model/Codec.h"
 #include "infolens/model/Denoiser.h"
+#include "infolens/model/Placement.h"
 #include "infolens/model/TextEncoder.h"
 
 namespace infolens {
@@ -26,6 +27,7 @@ struct Model {
     int imageWidth = 0;     // image size the model works at (0 for models without images)
     int imageHeight = 0;
     SampleRef sample;
+    Placement placement;  // where the weights are and their dtype
     std::shared_ptr<Denoiser> denoiser;
     std::shared_ptr<TextEncoder> textEncoder;
     std::shared_ptr<Codec> codec;  // null for models that do not work on images

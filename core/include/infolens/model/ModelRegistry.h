@@ -7,6 +7,7 @@
 
 #include "infolens/model/Model.h"
 #include "infolens/model/ModelBundle.h"
+#include "infolens/model/Placement.h"
 
 namespace infolens {
 
@@ -16,9 +17,13 @@ namespace infolens {
 struct ModelFamily {
     std::string name;                      // "gaussian", "shapes-ldm", ...
     std::vector<std::string> bundleKinds;  // manifest kinds it opens; the first is canonical
-    // Returns null when `spec` is not one of the family's built-in models.
-    std::function<std::shared_ptr<Model>(const std::string& spec)> openBuiltin;
-    std::function<std::shared_ptr<Model>(const BundleManifest& manifest)> openBundle;
+    // Returns null when `spec` is not one of the family's built-in models (or, for families whose
+    // files are not bundles, one of its files or folders). Weights go straight to `placement`.
+    std::function<std::shared_ptr<Model>(const std::string& spec, const Placement& placement)>
+        openBuiltin;
+    std::function<std::shared_ptr<Model>(const BundleManifest& manifest,
+                                         const Placement& placement)>
+        openBundle;
     std::string builtinHelp;  // e.g. "gaussian[:dim=D,words=K,seed=N]", for error messages
 };
 
@@ -32,7 +37,8 @@ class ModelRegistry {
 
     // spec: a built-in model of some family, or the path of a bundle directory. Throws
     // infolens::Error (or ModelError) with a clear message for anything else.
-    [[nodiscard]] std::shared_ptr<Model> load(const std::string& spec) const;
+    [[nodiscard]] std::shared_ptr<Model> load(const std::string& spec,
+                                              const Placement& placement = {}) const;
 
     [[nodiscard]] std::vector<std::string> familyNames() const;
     [[nodiscard]] std::vector<std::string> bundleKinds() const;

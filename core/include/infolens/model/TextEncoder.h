@@ -38,6 +38,14 @@ struct TextEncoding {
     torch::Tensor mask;
 };
 
+// The ids the network reads for a prompt, exactly as fed to it (start and end markers, padding).
+// Token i of tokenize() sits at ids[firstToken + i] unless the prompt was cut.
+struct InputIds {
+    std::vector<int> ids;
+    int firstToken = 0;
+    bool truncated = false;  // the prompt is longer than the network reads (SD: its tail is cut)
+};
+
 class TextEncoder {
   public:
     virtual ~TextEncoder() = default;
@@ -45,6 +53,13 @@ class TextEncoder {
     virtual TextEncoding encode(const std::string& prompt) = 0;
     // Longest prompt in tokens the encoder accepts; encode() throws infolens::Error beyond it.
     virtual int maxTokens() const = 0;
+    // Default: the tokens' own ids, no markers (encoders that read ids differently override it).
+    virtual InputIds inputIds(const std::string& prompt) const {
+        InputIds out;
+        for (const Token& t : tokenize(prompt).tokens)
+            out.ids.push_back(t.id);
+        return out;
+    }
 };
 
 }  // namespace infolens

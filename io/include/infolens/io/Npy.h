@@ -14,6 +14,7 @@ struct NpyArray {
     std::vector<std::int64_t> shape;
     std::vector<float> values;
 };
+// Reads float32, or float64 converted to float32 (what NumPy writes by default).
 NpyArray readNpyFloat32(const std::string& path);
 
 }  // namespace infolens

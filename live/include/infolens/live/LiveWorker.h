@@ -54,6 +54,12 @@ struct GenerateResult {
     std::string error;
 };
 
+// Where the worker loads its model (see Placement.h for the accepted names).
+struct ModelPlacementChoice {
+    std::string device = "auto";  // auto, cpu, cuda, cuda:N
+    std::string dtype = "float32";
+};
+
 struct ModelSummary {
     std::string name;
     std::string kind;
@@ -62,7 +68,9 @@ struct ModelSummary {
     int imageWidth = 0;
     int imageHeight = 0;
     int maxTokens = 0;
-    std::string device;       // e.g. "CPU, 2 threads"
+    std::string device;       // e.g. "cpu, float32, 2 threads" or "cuda:0, float16"
+    std::string deviceName;   // "cpu", "cuda:0"
+    std::string dtype;        // "float32", "float16", "bfloat16"
     std::string sampleImage;  // the family's default sample (may be empty)
     std::string samplePrompt;
 };
@@ -102,7 +110,8 @@ class LiveWorker {
     // Starts the worker thread, which loads the model through `registry` (see
     // ModelRegistry::load for specs). The registry must outlive the worker.
     LiveWorker(const ModelRegistry& registry, std::string modelSpec, ResultCallback onResult,
-               GenerateCallback onGenerated = {}, int throttleMs = 100, ModelCallback onModel = {});
+               GenerateCallback onGenerated = {}, int throttleMs = 100, ModelCallback onModel = {},
+               ModelPlacementChoice placement = {});
     ~LiveWorker();
     LiveWorker(const LiveWorker&) = delete;
     LiveWorker& operator=(const LiveWorker&) = delete;

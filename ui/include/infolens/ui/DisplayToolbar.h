@@ -14,8 +14,10 @@ class QSpinBox;
 namespace infolens::ui {
 
 // The "Display" toolbar: colormap, opacity, scale mode, fade, mask, contour, threshold and grid
-// (every change is one displayChanged with the whole DisplaySettings), then the image seed and
-// Generate. The image seed drives Generate only; the estimator has its own seed (Edit ▸
+// (every change is one displayChanged with the whole DisplaySettings). The image seed and
+// Generate are a toolbar of their own (generateToolBar(), the window adds it), which moves to a
+// second row when the window is too narrow for both (fitToolBars), so they never end up hidden in
+// an overflow menu. The image seed drives Generate only; the estimator has its own seed (Edit ▸
 // Estimation Settings), so a new image never changes how its values are estimated.
 class DisplayToolbar : public QToolBar {
     Q_OBJECT
@@ -30,6 +32,7 @@ class DisplayToolbar : public QToolBar {
     std::uint64_t generationSeed() const;
     QAction* gridAction() const { return m_gridAction; }
     QAction* generateAction() const { return m_generateAction; }
+    QToolBar* generateToolBar() const { return m_generateBar; }
 
   Q_SIGNALS:
     void displayChanged(const infolens::ui::DisplaySettings& display);
@@ -48,6 +51,7 @@ class DisplayToolbar : public QToolBar {
     QCheckBox* m_contour;
     QSlider* m_threshold;
     QAction* m_gridAction;
+    QToolBar* m_generateBar;
     QSpinBox* m_seedBox;
     QAction* m_generateAction;
 };

@@ -49,6 +49,9 @@ struct DocumentState {
 void storeDocument(const DocumentState& state, SessionState& session);
 DocumentState restoreDocument(const SessionState& session);
 
+// The answer to "save the changes first?".
+enum class UnsavedChoice { Save, Discard, Cancel };
+
 // The open document: the image (opened, generated, or from a session) and its session file. Opens
 // images and sessions, saves sessions, generates images; owns the File menu's open/save entries
 // and the recent files. Each entry point returns false, reports through failed() and leaves the
@@ -61,6 +64,10 @@ class DocumentController : public QObject {
     Q_OBJECT
   public:
     using StateSource = std::function<DocumentState()>;
+    // Asks whether to save unsaved changes before `action` ("quitting", "opening another
+    // image"). The default is a message box when interactive and Discard otherwise (scripts and
+    // tests never block); tests replace it.
+    using UnsavedAsker = std::function<UnsavedChoice(const QString& action)>;
 
     // `current` gives the state to save (prompt, modes, sampling, display, selection).
     DocumentController(QWidget* window, WorkerBridge& bridge, SettingsStore& settings,
@@ -71,6 +78,22 @@ class DocumentController : public QObject {
     // Session, Open Recent, Save Session, Save Session As.
     void addFileActions(QMenu* file);
 
+    // The document changed since it was opened or last saved: another image (generated, opened),
+    // the prompt, a word's mode, the estimation settings or a display setting a session keeps.
+    // Selecting another word is not a change; undoing back to the saved state is none either.
+    bool isModified() const;
+    // Unsaved changes: asks (see UnsavedAsker) and saves when told to. True when `action` may go
+    // ahead (nothing to save, saved, or discarded); false when cancelled or the save failed.
+    bool maybeSaveChanges(const QString& action);
+    void setUnsavedAsker(UnsavedAsker asker) { m_askUnsaved = std::move(asker); }
+    void setInteractive(bool interactive) { m_interactive = interactive; }
+
+    // The model changed: the current image (the file as opened, or as generated) is fitted to the
+    // new model's size again, with a notice when it was cropped or resized, and recomputed. False
+    // when there is no image.
+    bool refitToModel();
+
+    // Each asks about unsaved changes first (maybeSaveChanges).
     bool openImage(const QString& path);
     // A bundled sample: the image, with its caption (the .txt beside it, when there is one) as
     // the prompt (through promptSuggested, before the image opens).
@@ -117,6 +140,9 @@ class DocumentController : public QObject {
   private:
     struct Pending;
     void checkModelUsable() const;  // throws when the model failed or works without images
+    bool readImage(const QString& path);  // openImage without asking about unsaved changes
+    QString snapshot() const;             // what isModified compares
+    void markUnmodified();
     Image fitToModel(const Image& loaded, std::string* note) const;
     void showImage(const Image& loaded, const QString& path);
     void showSession(const SessionState& session, const QString& path);
@@ -136,6 +162,10 @@ class DocumentController : public QObject {
     std::optional<std::uint64_t> m_generationSeed;
     std::unique_ptr<Pending> m_pending;
     std::shared_ptr<const Image> m_image;
+    std::shared_ptr<const Image> m_original;  // before fitting to the model (refitToModel)
+    QString m_savedSnapshot;
+    UnsavedAsker m_askUnsaved;
+    bool m_interactive = true;
     QString m_imagePath;
     QString m_imageHash;
     QString m_sessionPath;

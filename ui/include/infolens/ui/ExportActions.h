@@ -9,6 +9,8 @@
 
 #include "infolens/live/LiveWorker.h"
 #include "infolens/ui/DisplaySettings.h"
+#include "infolens/ui/FigureExporter.h"
+#include "infolens/ui/FigureOptionsDialog.h"
 
 class QMenu;
 class QWidget;
@@ -50,14 +52,17 @@ class ExportActions : public QObject {
     // dialog; tests replace it.
     using PathAsker =
         std::function<QString(const QString& title, const QString& filter, const QString& suffix)>;
-    // Asks for a figure's DPI; nullopt when cancelled.
-    using DpiAsker = std::function<std::optional<int>()>;
+    // Asks which words, which width and (for PNG) which DPI a figure gets; nullopt when
+    // cancelled. `words` are the result's words as labelled in the words panel. The default is
+    // FigureOptionsDialog; tests replace it.
+    using FigureOptionsAsker =
+        std::function<std::optional<FigureOptions>(const QStringList& words, bool png)>;
     ExportActions(QWidget* window, SettingsStore& settings, Source source,
                   QObject* parent = nullptr);
 
     void addTo(QMenu* menu);
     void setPathAsker(PathAsker asker) { m_askPath = std::move(asker); }
-    void setDpiAsker(DpiAsker asker) { m_askDpi = std::move(asker); }
+    void setFigureOptionsAsker(FigureOptionsAsker asker) { m_askFigure = std::move(asker); }
 
     // Scriptable: the format by the path's suffix (.pdf, else PNG; .json, else CSV).
     bool exportFigure(const QString& path, int dpi);
@@ -66,6 +71,10 @@ class ExportActions : public QObject {
     // What the menu items run: exactly this format, to `path` as given (the menu applies
     // withSuffix first). Return the success.
     bool exportFigureAs(const QString& path, FigureFormat format, int dpi);
+    bool exportFigureAs(const QString& path, FigureFormat format, const FigureOptions& options);
+    // The figure's content for these options (the chosen words, the width, overlays rendered at
+    // the panels' size in output pixels); throws infolens::Error when there are no maps.
+    FigureContent figureContent(const FigureOptions& options, FigureFormat format) const;
     bool exportValuesAs(const QString& path, ValuesFormat format);
 
   Q_SIGNALS:
@@ -77,7 +86,8 @@ class ExportActions : public QObject {
     SettingsStore& m_settings;
     Source m_source;
     PathAsker m_askPath;
-    DpiAsker m_askDpi;
+    FigureOptionsAsker m_askFigure;
+    FigureOptions m_lastFigure;  // the dialog opens with the last choice
 };
 
 }  // namespace infolens::ui

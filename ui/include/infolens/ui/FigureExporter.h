@@ -17,7 +17,9 @@
 // is explained with the text; can be negative), and the legend says what they mean. With
 // perPanelScale each panel is drawn on its own range, so the colorbar reads as a share of each
 // panel's maximum and every panel states its maximum in bits per pixel; a word measured by
-// replacement with the placeholder is labelled "word → placeholder".
+// replacement with the placeholder is labelled "word → placeholder". The legend says which scale
+// the colours use (one shared range, or each panel its own). Numbers are written by ValueText.h,
+// as in the window.
 //
 // Needs a QGuiApplication (fonts). Painting on QImage and QPdfWriter is allowed off the GUI thread,
 // so a worker may export where QFontDatabase::supportsThreadedFontRendering() is true (Linux).
@@ -50,7 +52,16 @@ struct FigureContent {
     bool perPanelScale = false;
     QString units = "bits per pixel";
     QString footer;  // provenance: model, hash prefix, seed, draws
+    // 0: the natural width (1.6 in panels, up to four columns). Otherwise the figure is exactly
+    // this wide (e.g. 3.5 in for a paper column, 7 in for a page): the panels shrink to fill it,
+    // in fewer columns when four would be narrower than 1 in or than their value lines; the text
+    // keeps its size. A PNG at D DPI is then round(widthInches · 72) / 72 · D pixels wide.
+    double widthInches = 0.0;
 };
+
+// Figure widths offered by the export dialog.
+constexpr double kPaperColumnInches = 3.5;
+constexpr double kFullPageInches = 7.0;
 
 // The texts the figure draws, as drawn (for tests, and for captions written elsewhere).
 struct FigureText {

@@ -47,6 +47,11 @@ class ImageView : public QWidget {
     // The colorbar's units as drawn: bits per pixel, or in the grid with per-map scales the share
     // of each map's maximum (each panel states its maximum).
     QString colorbarUnits() const;
+    // The hover readout as last sent through hoverText (empty when the cursor is off the image).
+    // Kept current when the view moves under a still cursor (zoom, pan, Reset Zoom, resize).
+    QString hoverReadout() const { return m_hoverText; }
+    // Reads the pixel under the cursor again (the view or the maps changed under it).
+    void refreshHover();
 
   Q_SIGNALS:
     void hoverText(const QString& text);
@@ -60,6 +65,7 @@ class ImageView : public QWidget {
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
   private:
     struct Placement {
@@ -74,6 +80,7 @@ class ImageView : public QWidget {
     void paintColorbar(QPainter& p) const;
     void paintGrid(QPainter& p);
     void updateHover(QPointF pos);
+    void emitHover(const QString& text);
 
     mutable std::unique_ptr<OverlayRenderer> m_renderer;
     QString m_rendererNote;
@@ -88,6 +95,7 @@ class ImageView : public QWidget {
     QPointF m_dragFrom;
     bool m_dragging = false;
     QPointF m_hover{-1, -1};
+    QString m_hoverText;
 };
 
 }  // namespace infolens::ui

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QMainWindow>
+#include <QMenu>
 #include <QString>
 #include <memory>
 #include <vector>
@@ -21,6 +22,7 @@ class ModelRegistry;
 namespace infolens::ui {
 
 class DisplayToolbar;
+
 class ImageView;
 class NoiseChart;
 class NoticeBar;
@@ -31,6 +33,8 @@ class WordPanel;
 
 struct StartOptions {
     QString model = "default";
+    QString device = "auto";  // auto, cpu, cuda, cuda:N
+    QString dtype = "float32";
     QString image;    // empty: the model's sample (unless a session is given)
     QString prompt;   // empty: the sample's caption
     QString session;  // a session file to open instead
@@ -75,7 +79,15 @@ class MainWindow : public QMainWindow {
     void selectWord(int word);
     void setDisplay(const DisplaySettings& display);
     void recompute();
-    void setInteractive(bool interactive) { m_interactive = interactive; }
+    void setInteractive(bool interactive) {
+        m_interactive = interactive;
+        m_documents->setInteractive(interactive);
+    }
+    // File ▸ Open Model: loads another model in the background (a spec as --model takes it: a
+    // .safetensors file, a diffusers or bundle folder, a built-in name). The prompt and the image
+    // stay; the image is fitted to the new model's size (with a notice) and recomputed. A model
+    // that fails to load is reported like one given at start. Remembered in Recent Models.
+    void openModel(const QString& spec);
 
     std::shared_ptr<const LiveResult> lastResult() const { return m_result; }
     QString prompt() const { return m_prompt->prompt(); }
@@ -109,11 +121,14 @@ class MainWindow : public QMainWindow {
 
   protected:
     void closeEvent(QCloseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
   private:
     void buildMenus();
+    void fitToolBars();
+    void rebuildRecentModels();
     void onModelStatus(const ModelStatus& status);
     void modelUnusable(const QString& reason);
     void applyDocument(const DocumentState& state);
@@ -140,6 +155,8 @@ class MainWindow : public QMainWindow {
     ExportActions* m_exports;
 
     bool m_startWithSample = false;  // no image or session given: the model's sample
+    bool m_switchingModel = false;   // File ▸ Open Model: refit the image once it is ready
+    QMenu* m_recentModels = nullptr;
     Sampling m_sampling;
     int m_selectedWord = -1;
     DisplaySettings m_display;

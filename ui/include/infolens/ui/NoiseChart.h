@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QRectF>
+#include <QStringList>
 #include <QWidget>
 #include <memory>
 
@@ -25,12 +27,38 @@ class NoiseChart : public QWidget {
     };
     static std::vector<Bin> binIntegrand(const std::vector<IntegrandPoint>& points, int bins);
 
+    // What the title line reads while the cursor is over the chart: the nearest bin's log-SNR,
+    // mean ± SE and draws; empty when the cursor is elsewhere or there is nothing to read.
+    QString hoverReadout() const { return m_hoverText; }
+    // Where every label is drawn at the current size (title, tick values, axis titles), for tests:
+    // no two overlap.
+    std::vector<QRectF> labelRects() const;
+
   protected:
     void paintEvent(QPaintEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void leaveEvent(QEvent* event) override;
 
   private:
+    struct Geometry {
+        QRect title;
+        QRect plot;
+        double xLo = 0.0, xHi = 1.0, yMin = 0.0, yMax = 1.0;
+        std::vector<QRectF> xTicks, yTicks;
+        QStringList xTickText, yTickText;
+        QRectF xTitle, yTitle;  // yTitle: the rotated title's box
+    };
+    const WordResult* word() const;
+    Geometry geometry(const std::vector<Bin>& bins) const;
+    static double px(const Geometry& g, double x);
+    static double py(const Geometry& g, double y);
+    void refreshHover();
+
     std::shared_ptr<const LiveResult> m_result;
     int m_word = -1;
+    double m_hoverX = -1.0;
+    int m_hoverBin = -1;
+    QString m_hoverText;
 };
 
 }  // namespace infolens::ui

@@ -17,7 +17,9 @@ namespace infolens::ui {
 class PromptEditor;
 
 // The prompt and its per-word modes (omit or placeholder): typing in the editor, modes that follow
-// their words through edits, and undo/redo of both. A burst of typing is committed as one undo
+// their words through edits (by text, then by position; carried from the last committed prompt,
+// so retyping the whole prompt keeps them), and undo/redo of both. A mode that cannot follow
+// (its word is gone) is reset with a notice (modesReset). A burst of typing is committed as one undo
 // step once it pauses for the debounce interval (the app's one debounce); every commit, undo and
 // redo emits changed(), the signal to compute again.
 class PromptController : public QObject {
@@ -63,6 +65,9 @@ class PromptController : public QObject {
     void changed();
     // The editor shows new words (after every keystroke); `count` words.
     void wordsChanged(int count);
+    // A committed edit removed words that were in placeholder mode (their mode could not follow
+    // them by text or position); `text` says which, for the notice bar.
+    void modesReset(const QString& text);
 
   private:
     struct State {
@@ -81,8 +86,10 @@ class PromptController : public QObject {
     QTimer m_editTimer;
     QString m_committedPrompt;
     std::vector<WordMode> m_committedModes;
-    std::vector<WordMode> m_modes;
-    std::vector<std::string> m_modeWords;  // the words m_modes belong to, to carry them over edits
+    std::vector<std::string> m_committedWords;  // the words m_committedModes belong to
+    std::vector<WordMode> m_modes;               // of the words shown (typing may be pending)
+    std::vector<std::string> m_shownWords;
+    std::vector<std::string> m_dropped;  // placeholder words the shown prompt no longer has
     QString m_placeholder = "_";
 };
 

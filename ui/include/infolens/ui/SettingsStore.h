@@ -40,6 +40,9 @@ class SettingsStore {
 
     QStringList recentFiles() const;  // most recent first
     void addRecentFile(const QString& path);
+    // Models opened with File ▸ Open Model or --model (specs as given), most recent first.
+    QStringList recentModels() const;
+    void addRecentModel(const QString& spec);
 
     QString imageFolder() const;  // where Open Image starts
     void setImageFolder(const QString& folder);

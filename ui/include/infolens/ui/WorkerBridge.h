@@ -18,8 +18,13 @@ class WorkerBridge : public QObject {
   public:
     // Never waits for the model: modelStatusChanged() reports when it is ready or failed.
     WorkerBridge(const ModelRegistry& registry, const QString& modelSpec,
-                 QObject* parent = nullptr);
+                 ModelPlacementChoice placement = {}, QObject* parent = nullptr);
     ~WorkerBridge() override;
+
+    // Replaces the model: the current worker is stopped and joined, a new one loads `modelSpec`
+    // (same placement) in the background; modelStatusChanged() reports Loading at once, then
+    // Ready or Failed. Nothing from the old model arrives afterwards.
+    void loadModel(const QString& modelSpec);
 
     const QString& modelSpec() const { return m_spec; }
     // The status as last reported on the UI thread (Loading until the worker says otherwise).
@@ -53,6 +58,11 @@ class WorkerBridge : public QObject {
     void receive(std::shared_ptr<const LiveResult> result);
     void receiveStatus(const ModelStatus& status);
 
+    void startWorker(const QString& modelSpec);
+
+    const ModelRegistry& m_registry;
+    ModelPlacementChoice m_placement;
+    std::uint64_t m_epoch = 0;  // which worker's callbacks are current
     QString m_spec;
     ModelStatus m_status;
     std::unique_ptr<LiveWorker> m_worker;

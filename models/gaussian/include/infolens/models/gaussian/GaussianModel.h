@@ -16,6 +16,8 @@ class GaussianDenoiser : public Denoiser {
     explicit GaussianDenoiser(GaussianParams params);
 
     void setObservation(const std::vector<std::vector<double>>& y);
+    // Moves the closed form's tables; it always computes in float64 (it is the exact answer).
+    void setDevice(const torch::Device& device);
 
     torch::Tensor predict(const torch::Tensor& z, const torch::Tensor& logSnr,
                           const torch::Tensor& cond, const torch::Tensor& condMask) override;
@@ -23,6 +25,7 @@ class GaussianDenoiser : public Denoiser {
     LogSnrRange trainedLogSnrRange() const override;
     std::vector<int64_t> dataShape() const override;
     torch::ScalarType dtype() const override { return torch::kFloat64; }
+    torch::Device device() const override { return m_device; }
     // A closed form per coordinate: rows cost almost nothing, so batches are as large as asked.
     int preferredBatchRows() const override { return 1 << 20; }
     const GaussianParams& params() const { return m_params; }
@@ -32,6 +35,7 @@ class GaussianDenoiser : public Denoiser {
     torch::Tensor m_regionPrecision;  // [K, dim]: region_k(i) / noiseVar_k
     torch::Tensor m_priorPrecision;   // [dim]
     torch::Tensor m_weightedY;        // [K, dim]: region_k(i) * y_k,i / noiseVar_k
+    torch::Device m_device{torch::kCPU};
 };
 
 // Words are "w0" ... "w{K-1}"; anything else is unknown. cond [K, 1] holds 1 for present words.

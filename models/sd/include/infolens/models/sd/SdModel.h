@@ -5,28 +5,41 @@
 
 #include "infolens/model/Model.h"
 #include "infolens/model/ModelRegistry.h"
+#include "infolens/models/sd/SdSettings.h"
 #include "infolens/models/sd/SdUNet.h"
 
 namespace infolens {
 
-// What a Stable Diffusion checkpoint cannot say about itself (SD-NOTES 2.1). The defaults are the
-// released models': heads by version, 512 px, eps prediction, latent scale 0.18215.
+// How to open a Stable Diffusion model. `settings` are the spec's own options (highest
+// precedence, see SdSettings); unset items come from `configFile`, then the sidecar, then the
+// source's configs, then the version's rules (SD 1: 8 UNet heads; SD 2: 64 channels per head;
+// text heads width / 64; 512 px; eps prediction).
 struct SdModelOptions {
-    SdHeads unetHeads;    // unset: SD 1 -> 8 heads, SD 2 -> 64 channels per head
-    int textHeads = 0;    // 0: text width / 64
-    int imageSize = 512;  // SD 2 768-v: 768
-    PredictionType prediction = PredictionType::Eps;  // SD 2 768-v: V
+    SdSettings settings;
+    std::string configFile;  // `config=FILE` / --model-config; empty: none
     double scaleFactor = 0.18215;
-    int batchRows = 4;  // UNet rows per call (memory), see Denoiser::preferredBatchRows
+    // UNet rows per call (see Denoiser::preferredBatchRows); 0 chooses by device: 4 on the CPU
+    // (cache-sized), 32 on CUDA (an SD UNet at 64x64 latents in float16 takes ~0.3 GB per row of
+    // activations; the engine halves the rows when the device runs out of memory).
+    int batchRows = 0;
+    Placement placement;  // device and dtype the weights are loaded to, as they are read
 };
 
-// Opens a single-file checkpoint in LDM naming (.safetensors; pickles are refused). The model's
-// hash is the SHA-256 of the file. Throws ModelError/FormatError naming the file and the problem.
-std::shared_ptr<Model> openStableDiffusion(const std::string& path,
+// Opens a Stable Diffusion 1.x/2.x model from
+// - a single-file checkpoint in LDM naming (.safetensors; pickles are refused), with an optional
+//   sidecar `<file>.infolens.json`; hash: SHA-256 of the file;
+// - a diffusers folder (model_index.json), a Hugging Face cache repo folder (models--org--name)
+//   or one of its snapshots, with an optional `infolens.json` inside; hash: SHA-256 over the
+//   files read;
+// - "sd1-random" / "sd2-random": full-size networks with seeded random weights (no file); hash:
+//   SHA-256 of the generating parameters.
+// Throws ModelError/FormatError naming the file and the problem.
+std::shared_ptr<Model> openStableDiffusion(const std::string& source,
                                            const SdModelOptions& options = {});
 
-// Specs: a path ending in .safetensors (or .ckpt/.pt, refused with the reason), or
-// "sd:PATH[,heads=N][,head-channels=N][,text-heads=N][,image=PX][,prediction=eps|v]".
+// Specs: a path ending in .safetensors (or .ckpt/.pt, refused with the reason), a diffusers or
+// Hugging Face cache folder, sd1-random, sd2-random, or "sd:SOURCE[,heads=N][,head-channels=N]
+// [,text-heads=N][,image=PX][,prediction=eps|v][,config=FILE]".
 void registerSdFamily(ModelRegistry& registry);
 
 // The fractional DDPM timestep whose trained log-SNR is `logSnr` (linear interpolation on the

@@ -5,9 +5,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "infolens/model/Placement.h"
+
 namespace infolens {
 
-class SdCheckpoint;
+class SdWeights;
 
 // Stable Diffusion's KL autoencoder (LDM naming under `first_stage_model.`), structure read from
 // the keys: levels, blocks per level, shortcuts and attention are taken as the checkpoint has
@@ -15,8 +17,10 @@ class SdCheckpoint;
 // stride 2 and no padding; upsampling is nearest x2 then a 3x3 convolution.
 class SdVae {
   public:
-    explicit SdVae(const SdCheckpoint& checkpoint);
+    // Reads the weights under `first_stage_model.` into `placement` (one copy).
+    explicit SdVae(const SdWeights& weights, const Placement& placement = {});
 
+    // Inputs on any device; outputs on the weights' device and dtype.
     // image [B, 3, H, W] in [-1, 1] -> moments [B, 2*z, H/f, W/f] (mean, then log-variance).
     [[nodiscard]] torch::Tensor moments(const torch::Tensor& image) const;
     // latent [B, z, h, w] (unscaled: the mean of the moments) -> image [B, 3, h*f, w*f] in ~[-1,
@@ -24,6 +28,7 @@ class SdVae {
     [[nodiscard]] torch::Tensor decode(const torch::Tensor& latent) const;
     [[nodiscard]] int downsampling() const { return 1 << m_downsamples; }
     [[nodiscard]] int latentChannels() const { return m_latentChannels; }
+    [[nodiscard]] int64_t parameterCount() const;
 
   private:
     const torch::Tensor& w(const std::string& name) const;
@@ -36,6 +41,7 @@ class SdVae {
     torch::Tensor level(const torch::Tensor& x, const std::string& name, int blocks) const;
 
     std::string m_path;
+    Placement m_placement;
     std::unordered_map<std::string, torch::Tensor> m_weights;  // without the prefix
     int m_encoderLevels = 0, m_encoderBlocks = 0, m_decoderLevels = 0, m_decoderBlocks = 0;
     int m_downsamples = 0;

@@ -24,7 +24,7 @@ struct ShapesModelHandle {
 };
 
 // spec: "default" or a bundle directory of this family. Throws infolens::Error otherwise.
-ShapesModelHandle openShapesModel(const std::string& spec);
+ShapesModelHandle openShapesModel(const std::string& spec, const Placement& placement = {});
 
 // The shipped default model: $INFOLENS_DEFAULT_MODEL, the source tree's resources (build tree),
 // <exe>/../share/infolens/models/shapes-v2, then the install prefix. Throws when none exists.

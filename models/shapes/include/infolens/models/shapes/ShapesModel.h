@@ -9,6 +9,7 @@
 #include "infolens/Error.h"
 #include "infolens/model/Codec.h"
 #include "infolens/model/Denoiser.h"
+#include "infolens/model/Placement.h"
 #include "infolens/model/TextEncoder.h"
 #include "infolens/models/shapes/ShapesNets.h"
 #include "infolens/text/WordTokenizer.h"
@@ -30,10 +31,12 @@ struct ShapesNetworks {
     Autoencoder autoencoder;
     TextTransformer textEncoder;
     ShapesUNet unet;
+    Placement placement;  // where the networks are (set by fromBundle)
 
     // Loads config, vocabulary and weights from a verified bundle; a weight file that does not fit
     // the architecture is an infolens::Error naming the file.
-    static std::shared_ptr<ShapesNetworks> fromBundle(const BundleManifest& manifest);
+    static std::shared_ptr<ShapesNetworks> fromBundle(const BundleManifest& manifest,
+                                                      const Placement& placement = {});
     // Writes the bundle files and manifest.json into `directory`.
     void saveBundle(const std::string& directory, const std::string& name) const;
     void eval();
@@ -47,6 +50,8 @@ class ShapesDenoiser : public Denoiser {
     PredictionType predictionType() const override { return PredictionType::Eps; }
     LogSnrRange trainedLogSnrRange() const override;
     std::vector<int64_t> dataShape() const override;
+    torch::Device device() const override { return m_nets->placement.device; }
+    AttentionCapture* attentionCapture() override { return m_nets->unet.get(); }
     ShapesNetworks& networks() { return *m_nets; }
 
   private:
@@ -59,6 +64,7 @@ class ShapesTextEncoder : public TextEncoder {
     Tokenization tokenize(const std::string& prompt) const override;
     TextEncoding encode(const std::string& prompt) override;
     int maxTokens() const override { return m_nets->config.maxTokens - 1; }
+    InputIds inputIds(const std::string& prompt) const override;
 
   private:
     std::shared_ptr<ShapesNetworks> m_nets;

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "infolens/model/Denoiser.h"
+
 namespace infolens {
 
 // Architecture of the miniature latent diffusion model (a small Stable Diffusion): an
@@ -90,7 +92,8 @@ struct CrossAttentionImpl : torch::nn::Module {
     torch::nn::GroupNorm norm{nullptr};
     torch::nn::Linear q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr};
     bool capture = false;
-    torch::Tensor lastProbabilities;  // [B, heads, H*W, L] when capture is on
+    // While capture is on: each forward()'s probabilities averaged over heads, [B, L, H, W].
+    std::vector<torch::Tensor> captured;
 };
 TORCH_MODULE(CrossAttention);
 
@@ -104,14 +107,14 @@ struct SelfAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(SelfAttention);
 
-struct ShapesUNetImpl : torch::nn::Module {
+struct ShapesUNetImpl : torch::nn::Module, AttentionCapture {
     explicit ShapesUNetImpl(const ShapesModelConfig& config);
     // z [B, C, h, w], logSnr [B], text [B, L, D], textMask [B, L] -> eps [B, C, h, w]
     torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& logSnr,
                           const torch::Tensor& text, const torch::Tensor& textMask);
-    void setCaptureAttention(bool on);
-    // Captured cross-attention of every layer, each [B, heads, h_l*w_l, L].
-    std::vector<torch::Tensor> attentionProbabilities() const;
+    // Cross-attention readout of the five cross-attention layers (see AttentionCapture).
+    void setCaptureAttention(bool on) override;
+    std::vector<torch::Tensor> takeCapturedAttention() override;
 
     ShapesModelConfig config;
     torch::nn::Linear time1{nullptr}, time2{nullptr};

@@ -14,6 +14,7 @@ packages=(
   qt6-base-dev qt6-qpa-plugins libgl-dev fonts-dejavu-core
   libvulkan-dev glslc mesa-vulkan-drivers
   xvfb xauth
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
@@ -32,7 +33,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "==> configuring $build"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# With OpenMPI present, `infolens-cli batch` also runs under mpirun (docs/scale-out.md).
+mpi_flag=()
+command -v mpicxx >/dev/null 2>&1 && mpi_flag=(-DINFOLENS_WITH_MPI=ON)
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${mpi_flag[@]}" >/dev/null
 echo "==> building (this takes a few minutes the first time)"
 # Two jobs: each LibTorch translation unit needs ~1 GB and ~15 s.
 cmake --build "$build" -j "$(nproc)"

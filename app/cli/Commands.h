@@ -27,5 +27,7 @@ int tokenizeCommand(int argc, char** argv);
 int predictCommand(int argc, char** argv);
 int encodeCommand(int argc, char** argv);
 int decodeCommand(int argc, char** argv);
+int batchCommand(int argc, char** argv);
+int benchBatchCommand(int argc, char** argv);
 
 }  // namespace infolens::cli

@@ -1,127 +1,15 @@
 #include <torch/torch.h>
 
-#include <cmath>
-#include <filesystem>
-#include <iomanip>
-#include <iostream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <string>
 
 #include "Args.h"
 #include "Commands.h"
+#include "MapsOutput.h"
 #include "ModelOptions.h"
-#include "infolens/Error.h"
 #include "infolens/engine/InfoEngine.h"
-#include "infolens/io/AtomicFile.h"
-#include "infolens/io/ImageIO.h"
-#include "infolens/io/Npy.h"
-#include "infolens/model/ImageTensor.h"
 #include "infolens/model/Model.h"
-#include "infolens/model/ModelRegistry.h"
-#include "infolens/models/BuiltinFamilies.h"
-#include "infolens/models/gaussian/GaussianFamily.h"
-#include "infolens/models/gaussian/GaussianModel.h"
-#include "infolens/render/Colormap.h"
-#include "infolens/render/OverlayCompositor.h"
 
 namespace infolens::cli {
-
-namespace {
-
-namespace fs = std::filesystem;
-constexpr double kLn2 = 0.69314718055994530942;
-constexpr int kMinPngSide = 256;
-
-std::string fileSafe(const std::string& word) {
-    std::string out;
-    for (const char c : word)
-        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-    return out.substr(0, 40);
-}
-
-std::vector<float> toFloats(const torch::Tensor& map) {
-    const torch::Tensor f = map.to(torch::kFloat32).contiguous();
-    return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
-}
-
-// Colour-maps one [H, W] map on a shared scale, enlarged by whole pixels so small maps stay
-// visible.
-void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
-    const int h = static_cast<int>(map.size(0)), w = static_cast<int>(map.size(1));
-    const int sx = std::max(1, kMinPngSide / w);
-    const int sy = h == 1 ? std::max(1, kMinPngSide / 8) : std::max(1, kMinPngSide / h);
-    const std::vector<std::uint8_t> rgb =
-        applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
-    std::vector<std::uint8_t> big(static_cast<std::size_t>(w * sx) * h * sy * 3);
-    for (int y = 0; y < h * sy; ++y) {
-        for (int x = 0; x < w * sx; ++x) {
-            const std::size_t src = (static_cast<std::size_t>(y / sy) * w + x / sx) * 3;
-            const std::size_t dst = (static_cast<std::size_t>(y) * w * sx + x) * 3;
-            std::copy(rgb.begin() + src, rgb.begin() + src + 3, big.begin() + dst);
-        }
-    }
-    writePng(path, w * sx, h * sy, 3, big);
-}
-
-// Data tensor and a description of where it came from; baseImage is set for image models.
-torch::Tensor loadData(Model& model, const std::string& image, std::uint64_t seed,
-                       nlohmann::json& source, Image& baseImage) {
-    if (const std::shared_ptr<GaussianDenoiser> gaussian = gaussianDenoiserOf(model)) {
-        const GaussianParams& params = gaussian->params();
-        std::vector<double> x;
-        if (image == "sample") {
-            const GaussianSample sample = drawGaussianSample(params, seed);
-            x = sample.x;
-            gaussian->setObservation(sample.y);
-            source = {{"kind", "gaussian-sample"}, {"seed", seed}};
-        } else {
-            const NpyArray array = readNpyFloat32(image);
-            if (static_cast<int>(array.values.size()) != params.dim()) {
-                throw Error("'" + image + "' holds " + std::to_string(array.values.size()) +
-                            " values but the Gaussian model has dim " +
-                            std::to_string(params.dim()));
-            }
-            x.assign(array.values.begin(), array.values.end());
-            gaussian->setObservation(drawGaussianObservation(params, x, seed));
-            source = {{"kind", "npy"}, {"path", image}};
-        }
-        return gaussianDataTensor(x);
-    }
-    std::string notice;
-    const Image img = fitImage(loadImage(image), model.imageWidth, model.imageHeight, &notice);
-    if (!notice.empty())
-        std::cerr << "note: " << notice << "\n";
-    source = {{"kind", "image"}, {"path", image}, {"notice", notice}};
-    baseImage = img;
-    return model.codec->encode(imageToTensor(img));
-}
-
-// The map colour-mapped on the shared scale and blended over the image by the app's own
-// compositor (bilinear map, viridis), enlarged by whole pixels so small images stay legible.
-void writeOverlayPng(const std::string& path, const Image& image, const torch::Tensor& map,
-                     float hi) {
-    const std::vector<std::uint8_t> base = toRgba(image);
-    const std::vector<float> values = toFloats(map);
-    const std::vector<std::uint8_t> lut = lutRgba("viridis");
-    OverlayInputs in;
-    in.base = base.data();
-    in.baseWidth = image.width;
-    in.baseHeight = image.height;
-    in.map = values.data();
-    in.mapWidth = static_cast<int>(map.size(1));
-    in.mapHeight = static_cast<int>(map.size(0));
-    in.lut = lut.data();
-    const int scale = std::max(1, kMinPngSide / std::max(image.width, image.height));
-    OverlayParams p;
-    p.outWidth = image.width * scale;
-    p.outHeight = image.height * scale;
-    p.scale = static_cast<float>(scale);
-    p.hi = hi;
-    p.opacity = 0.65f;
-    writePng(path, p.outWidth, p.outHeight, 4, compositeOverlay(in, p));
-}
-
-}  // namespace
 
 int mapsCommand(int argc, char** argv) {
     Args args(
@@ -146,127 +34,21 @@ int mapsCommand(int argc, char** argv) {
     args.require("image");
     args.require("prompt");
     args.require("out");
-    const std::string prompt = args.text("prompt");
+    MapsRequest request;
+    request.image = args.text("image");
+    request.prompt = args.text("prompt");
+    request.settings.samples = args.integer("samples", 1, 1 << 22);
+    request.settings.seed = args.unsignedInteger("seed");
+    request.settings.sampler = samplerKindFromString(args.text("sampler"));
+    request.placeholder = args.has("placeholder");
+    if (request.placeholder)
+        request.placeholderText = args.text("placeholder");
+    request.progress = !args.flag("quiet");
     const std::string outDir = args.text("out");
-    const std::uint64_t seed = args.unsignedInteger("seed");
 
     const std::shared_ptr<Model> model = openModel(args);
-    const Tokenization tokens = model->textEncoder->tokenize(prompt);
-    const std::string problem = promptProblem(prompt, tokens, model->textEncoder->maxTokens());
-    if (!problem.empty())
-        throw Error(problem);
-    nlohmann::json source;
-    Image baseImage;
-    const torch::Tensor x = loadData(*model, args.text("image"), seed, source, baseImage);
-
-    const bool placeholder = args.has("placeholder");
-    const InfoPlan plan = InfoPlan::wordsOf(prompt, *model->textEncoder,
-                                            placeholder ? WordMode::Placeholder : WordMode::Omit,
-                                            placeholder ? args.text("placeholder") : "_");
-    EngineSettings settings;
-    settings.samples = args.integer("samples", 1, 1 << 22);
-    settings.seed = seed;
-    settings.sampler = samplerKindFromString(args.text("sampler"));
     InfoEngine engine(model->denoiser, model->textEncoder);
-    const bool quiet = args.flag("quiet");
-    const Snapshot result = engine.run(x, plan, settings, [&](const Snapshot& s) {
-        if (!quiet)
-            std::cerr << "\rdraws " << s.drawsDone << "/" << s.drawsTotal << std::flush;
-    });
-    if (!quiet)
-        std::cerr << "\n";
-
-    fs::create_directories(outDir);
-    float hi = 0.0f;
-    for (const PairResult& p : result.pairs) {
-        if (p.pair.kind == PairKind::Cmi)
-            hi = std::max(hi, static_cast<float>(p.ioMap.max().item<double>() / kLn2));
-    }
-    nlohmann::json words = nlohmann::json::array();
-    nlohmann::json mi;
-    int index = 0;
-    for (const PairResult& p : result.pairs) {
-        // nats/bits: the orthogonal form i_o (how far the prompt or word moves the model's
-        // prediction; the maps); standard_*: the standard form i_s (how much better the image is
-        // explained with it; can be negative). See "forms" below.
-        nlohmann::json entry = {{"nats", p.io.value},
-                                {"se_nats", p.io.se},
-                                {"bits", p.io.value / kLn2},
-                                {"se_bits", p.io.se / kLn2},
-                                {"standard_nats", p.is.value},
-                                {"standard_se_nats", p.is.se},
-                                {"standard_bits", p.is.value / kLn2},
-                                {"standard_se_bits", p.is.se / kLn2}};
-        if (p.pair.kind == PairKind::Mi) {
-            mi = entry;
-            continue;
-        }
-        std::ostringstream stem;
-        stem << std::setw(2) << std::setfill('0') << index++ << "_" << fileSafe(p.pair.label);
-        const std::string png = (fs::path(outDir) / (stem.str() + ".png")).string();
-        if (baseImage.rgb.empty()) {
-            writeMapPng(png, p.ioMap / kLn2, hi);
-        } else {
-            writeOverlayPng(png, baseImage, p.ioMap / kLn2, hi);
-        }
-        writeNpyFloat32((fs::path(outDir) / (stem.str() + ".npy")).string(), toFloats(p.ioMap),
-                        {p.ioMap.size(0), p.ioMap.size(1)});
-        entry["word"] = p.pair.label;
-        entry["span"] = {p.pair.span.begin, p.pair.span.end};
-        entry["kind"] = p.pair.span.isWord ? "word" : "symbol";
-        entry["without"] = result.conditions[p.pair.c2];
-        entry["map_png"] = stem.str() + ".png";
-        entry["map_npy"] = stem.str() + ".npy";
-        words.push_back(entry);
-    }
-    // Words and symbols the model reads as [UNK] (the word tokenizer lists an unknown symbol as a
-    // word of its own, so it has a row above): each one changes every number, so say so.
-    nlohmann::json unknown = nlohmann::json::array();
-    nlohmann::json notices = nlohmann::json::array();
-    for (const Word& w : tokens.words) {
-        if (!w.unknown)
-            continue;
-        unknown.push_back(w.text);
-        notices.push_back(std::string(w.span.isWord ? "word" : "symbol") + " '" + w.text +
-                          "' is not in the model's vocabulary: it is read as [UNK], which changes "
-                          "the other values; its own row gives its CMI");
-    }
-    const nlohmann::json values = {
-        {"model", {{"name", model->name}, {"kind", model->kind}, {"hash", model->hash}}},
-        {"device", deviceName(model->placement.device)},
-        {"dtype", dtypeName(model->placement.dtype)},
-        {"source", source},
-        {"prompt", prompt},
-        {"seed", seed},
-        {"samples", settings.samples},
-        {"sampler", toString(settings.sampler)},
-        {"evaluations", result.evaluations},
-        {"png_scale_bits_per_pixel", {0.0, hi}},
-        {"npy_units", "nats per pixel"},
-        {"forms",
-         {{"bits",
-           "i_o, orthogonal form: how far the text moves the model's prediction (>= 0); "
-           "the maps are i_o"},
-          {"standard_bits",
-           "i_s, standard form: log p(image | text) - log p(image | without "
-           "it), how much better the text explains the image (can be "
-           "negative)"}}},
-        {"unknown_words", unknown},
-        {"notices", notices},
-        {"mi", mi},
-        {"words", words}};
-    writeFileAtomically((fs::path(outDir) / "values.json").string(), values.dump(2) + "\n");
-    std::cout << std::fixed << std::setprecision(3) << "MI(prompt) = " << mi["bits"].get<double>()
-              << " ± " << mi["se_bits"].get<double>() << " bits\n";
-    for (const auto& w : words) {
-        std::cout << "  " << std::left << std::setw(16) << w["word"].get<std::string>()
-                  << std::right << w["bits"].get<double>() << " ± " << w["se_bits"].get<double>()
-                  << " bits\n";
-    }
-    if (!unknown.empty())
-        std::cout << "not in the model's vocabulary (read as [UNK], each with its own row above): "
-                  << unknown.dump() << "\n";
-    std::cout << "wrote " << words.size() << " maps and values.json to " << outDir << "\n";
+    printMapsSummary(computeAndWriteMaps(*model, engine, request, outDir), outDir);
     return 0;
 }
 

@@ -44,6 +44,10 @@ const Command kCommands[] = {
     {"encode", "an image to the model's latent (NPY), without resizing",
      infolens::cli::encodeCommand},
     {"decode", "a latent (NPY) to an image (PNG)", infolens::cli::decodeCommand},
+    {"batch", "a task over a JSON Lines manifest, on one process, shards or MPI ranks",
+     infolens::cli::batchCommand},
+    {"bench-batch", "batch items per second on 1 and 2 processes, parallel efficiency",
+     infolens::cli::benchBatchCommand},
 };
 
 void printUsage(std::ostream& out) {

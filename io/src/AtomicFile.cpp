@@ -1,12 +1,12 @@
 #include "infolens/io/AtomicFile.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <random>
 
 #include "infolens/Error.h"
@@ -56,18 +56,76 @@ void writeFileAtomically(const std::string& path, std::string_view bytes) {
     }
 }
 
-std::vector<unsigned char> readFileBytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in)
-        throw Error("cannot open '" + path + "': " + std::strerror(errno));
-    const std::streamoff size = in.tellg();
-    if (size < 0)
-        throw Error("cannot read '" + path + "'");
-    std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
-    in.seekg(0);
-    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-        throw Error("cannot read '" + path + "'");
+namespace {
+
+std::string kindReason(const struct stat& st) {
+    if (S_ISREG(st.st_mode))
+        return {};
+    if (S_ISDIR(st.st_mode))
+        return "is a folder";
+    if (S_ISFIFO(st.st_mode))
+        return "is a named pipe (FIFO)";
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return "is a device";
+    if (S_ISSOCK(st.st_mode))
+        return "is a socket";
+    return "is not a regular file";
+}
+
+std::string sizeText(std::uint64_t bytes) {
+    return bytes >= (std::uint64_t(1) << 20) ? std::to_string(bytes >> 20) + " MiB"
+                                             : std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+std::string notRegularFileReason(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return errno == ENOENT ? "does not exist"
+                               : std::string("cannot be read (") + std::strerror(errno) + ")";
+    return kindReason(st);
+}
+
+std::vector<unsigned char> readFileBytes(const std::string& path, std::uint64_t maxBytes) {
+    // stat before open: opening a FIFO for reading blocks until a writer appears, and reading a
+    // device such as /dev/zero never ends.
+    const std::string reason = notRegularFileReason(path);
+    if (!reason.empty())
+        throw IoError("cannot open '" + path + "': it " + reason);
+    // O_NONBLOCK: should the path be swapped for a FIFO after the stat, open still returns.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        throw Error(systemError("cannot open", path));
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        throw Error(systemError("cannot read", path));
+    const std::string openedReason = kindReason(st);
+    if (!openedReason.empty())
+        throw IoError("cannot open '" + path + "': it " + openedReason);
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (size > maxBytes) {
+        throw FormatError("'" + path + "' is " + std::to_string(size) + " bytes, more than the " +
+                          sizeText(maxBytes) + " this kind of file may have; refusing to read it");
     }
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            throw Error(systemError("cannot read", path));
+        }
+        if (n == 0)
+            break;  // shrank while we read: keep what is there
+        done += static_cast<std::size_t>(n);
+    }
+    bytes.resize(done);
     return bytes;
 }
 

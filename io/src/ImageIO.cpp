@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "infolens/Error.h"
@@ -15,8 +17,59 @@ namespace infolens {
 
 namespace {
 
-bool isJpeg(const std::vector<unsigned char>& bytes) {
-    return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+enum class ImageFormat { Png, Jpeg, Bmp };
+
+bool startsWith(const std::vector<unsigned char>& bytes, const char* magic, std::size_t n) {
+    return bytes.size() >= n && std::memcmp(bytes.data(), magic, n) == 0;
+}
+
+// What a file that is not PNG, JPEG or BMP most likely is, for the message; empty if unknown.
+std::string otherFormatName(const std::vector<unsigned char>& bytes) {
+    if (startsWith(bytes, "GIF8", 4))
+        return "a GIF image";
+    if (startsWith(bytes, "RIFF", 4) && bytes.size() >= 12 &&
+        std::memcmp(bytes.data() + 8, "WEBP", 4) == 0)
+        return "a WebP image";
+    if (startsWith(bytes, "II*\0", 4) || startsWith(bytes, "MM\0*", 4))
+        return "a TIFF image";
+    if (startsWith(bytes, "8BPS", 4))
+        return "a Photoshop (PSD) image";
+    if (startsWith(bytes, "#?RADIANCE", 10) || startsWith(bytes, "#?RGBE", 6))
+        return "a Radiance HDR image";
+    if (startsWith(bytes, "\x53\x80\xF6\x34", 4))
+        return "a Softimage PIC image";
+    if (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '7')
+        return "a PNM/PGM/PPM image";
+    if (startsWith(bytes,
+                   "\0\0\0\x0C"
+                   "jP",
+                   6) ||
+        startsWith(bytes, "\0\0\0 ftypavif", 12))
+        return "a JPEG 2000 or AVIF image";
+    static const char kTgaFooter[] = "TRUEVISION-XFILE.";
+    if (bytes.size() >= 18 &&
+        std::memcmp(bytes.data() + bytes.size() - 18, kTgaFooter, sizeof kTgaFooter - 1) == 0)
+        return "a TGA image";
+    // TGA has no magic number; its header's image type byte is 1-3 or 9-11 with colour-map type
+    // 0 or 1.
+    if (bytes.size() >= 18 && bytes[1] <= 1 &&
+        ((bytes[2] >= 1 && bytes[2] <= 3) || (bytes[2] >= 9 && bytes[2] <= 11)))
+        return "probably a TGA image";
+    return {};
+}
+
+ImageFormat detectFormat(const std::vector<unsigned char>& bytes, const std::string& name) {
+    if (startsWith(bytes, "\x89PNG\r\n\x1a\n", 8))
+        return ImageFormat::Png;
+    if (startsWith(bytes, "\xFF\xD8\xFF", 3))
+        return ImageFormat::Jpeg;
+    if (startsWith(bytes, "BM", 2) && bytes.size() >= 26)
+        return ImageFormat::Bmp;
+    const std::string other = otherFormatName(bytes);
+    throw FormatError(
+        "'" + name + "' is " + (other.empty() ? "not an image this program knows" : other) +
+        "; only PNG, JPEG and BMP are read (the format is taken from the content, not " +
+        "the file name)");
 }
 
 // stb_image decodes a JPEG cut short without complaint (missing rows come out grey), so require the
@@ -33,25 +86,37 @@ std::uint32_t bigEndian32(const unsigned char* p) {
            p[3];
 }
 
-// stb_image refuses very large PNGs before reporting their size, which would leave the user with
-// "unknown image type"; read the size from the IHDR chunk so the message says what is wrong.
-bool pngHeaderSize(const std::vector<unsigned char>& bytes, std::int64_t& width,
-                   std::int64_t& height) {
-    static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (bytes.size() < 24 || !std::equal(kSignature, kSignature + 8, bytes.begin()))
-        return false;
-    if (!std::equal(bytes.begin() + 12, bytes.begin() + 16, "IHDR"))
-        return false;
-    width = bigEndian32(&bytes[16]);
-    height = bigEndian32(&bytes[20]);
-    return true;
+std::int32_t littleEndian32(const unsigned char* p) {
+    return static_cast<std::int32_t>(std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) |
+                                     (std::uint32_t(p[2]) << 16) | (std::uint32_t(p[3]) << 24));
+}
+
+// stb_image refuses very large headers before reporting their size, which would leave the user
+// with "too large"; read the size from the header ourselves so the message says what it claims.
+bool headerSize(ImageFormat format, const std::vector<unsigned char>& bytes, std::int64_t& width,
+                std::int64_t& height) {
+    if (format == ImageFormat::Png) {
+        if (bytes.size() < 24 || std::memcmp(bytes.data() + 12, "IHDR", 4) != 0)
+            return false;
+        width = bigEndian32(&bytes[16]);
+        height = bigEndian32(&bytes[20]);
+        return true;
+    }
+    if (format == ImageFormat::Bmp) {
+        // BITMAPINFOHEADER and later: signed 32-bit; a negative height means top-down rows.
+        width = std::abs(static_cast<std::int64_t>(littleEndian32(&bytes[18])));
+        height = std::abs(static_cast<std::int64_t>(littleEndian32(&bytes[22])));
+        return true;
+    }
+    return false;
 }
 
 void refuseOversized(std::int64_t width, std::int64_t height, const std::string& name) {
-    if (width * height > kMaxImagePixels) {
-        throw Error("'" + name + "' claims " + std::to_string(width) + "x" +
-                    std::to_string(height) +
-                    " pixels, more than the limit of 2^28; refusing to decode it");
+    if (width > kMaxImageSide || height > kMaxImageSide || width * height > kMaxImagePixels) {
+        throw FormatError("'" + name + "' claims " + std::to_string(width) + "x" +
+                          std::to_string(height) + " pixels, more than the limit of " +
+                          std::to_string(kMaxImageSide) + "x" + std::to_string(kMaxImageSide) +
+                          "; refusing to decode it");
     }
 }
 
@@ -64,29 +129,30 @@ void appendToString(void* context, void* data, int size) {
 
 Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& name) {
     if (bytes.empty())
-        throw Error("'" + name + "' is empty (0 bytes)");
+        throw FormatError("'" + name + "' is empty (0 bytes)");
     if (static_cast<std::int64_t>(bytes.size()) > kMaxImageFileBytes || bytes.size() > INT_MAX) {
-        throw Error("'" + name + "' is too large to be an image this program reads");
+        throw FormatError("'" + name + "' is too large to be an image this program reads");
     }
+    const ImageFormat format = detectFormat(bytes, name);
     const auto* data = bytes.data();
     const int length = static_cast<int>(bytes.size());
     std::int64_t headerWidth = 0, headerHeight = 0;
-    if (pngHeaderSize(bytes, headerWidth, headerHeight))
+    if (headerSize(format, bytes, headerWidth, headerHeight))
         refuseOversized(headerWidth, headerHeight, name);
     int width = 0, height = 0, channels = 0;
     if (!stbi_info_from_memory(data, length, &width, &height, &channels)) {
-        throw Error("'" + name + "' is not a readable PNG, JPEG or BMP image (" +
-                    stbi_failure_reason() + ")");
+        throw FormatError("'" + name + "' is not a readable PNG, JPEG or BMP image (" +
+                          stbi_failure_reason() + ")");
     }
     if (width <= 0 || height <= 0)
-        throw Error("'" + name + "' has no pixels");
+        throw FormatError("'" + name + "' has no pixels");
     refuseOversized(width, height, name);
-    if (isJpeg(bytes) && !jpegHasEndMarker(bytes)) {
-        throw Error("'" + name + "' is a truncated JPEG (no end-of-image marker)");
+    if (format == ImageFormat::Jpeg && !jpegHasEndMarker(bytes)) {
+        throw FormatError("'" + name + "' is a truncated JPEG (no end-of-image marker)");
     }
     unsigned char* pixels = stbi_load_from_memory(data, length, &width, &height, &channels, 3);
     if (!pixels) {
-        throw Error("'" + name + "' is corrupt or truncated (" + stbi_failure_reason() + ")");
+        throw FormatError("'" + name + "' is corrupt or truncated (" + stbi_failure_reason() + ")");
     }
     Image image;
     image.width = width;
@@ -97,7 +163,7 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
 }
 
 Image loadImage(const std::string& path) {
-    return decodeImage(readFileBytes(path), path);
+    return decodeImage(readFileBytes(path, static_cast<std::uint64_t>(kMaxImageFileBytes)), path);
 }
 
 Image fitImage(const Image& image, int width, int height, std::string* notice) {

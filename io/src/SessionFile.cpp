@@ -18,9 +18,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A session is a few kilobytes; refusing big files early keeps a mistaken pick (a model, a video)
-// from being read whole into memory just to fail parsing.
-constexpr std::uintmax_t kMaxSessionBytes = 16u << 20;
+// Bounds on what a session may hold. A hand-edited or hostile file beyond them is refused with the
+// field's name rather than handed to the app (a 2^31 image size, a million word modes).
+constexpr int kMaxSessionImageSide = 16384;
+constexpr std::size_t kMaxSessionWords = 10000;
+constexpr int kMaxSessionSelectedWord = 100000;
 
 const char* modeName(WordMode mode) {
     return mode == WordMode::Placeholder ? "placeholder" : "omit";
@@ -41,7 +43,7 @@ class FieldReader {
     explicit FieldReader(const std::string& name) : m_name(name) {}
 
     [[noreturn]] void fail(const std::string& field, const std::string& why) const {
-        throw Error("session '" + m_name + "': field \"" + field + "\" " + why);
+        throw FormatError("session '" + m_name + "': field \"" + field + "\" " + why);
     }
 
     const json& get(const json& object, const std::string& prefix, const char* key) const {
@@ -196,8 +198,9 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     const FieldReader r(nameForErrors);
     const auto formatIt = j.is_object() ? j.find("format") : j.end();
     if (!j.is_object() || formatIt == j.end() || *formatIt != kSessionFormat) {
-        throw Error("'" + nameForErrors + "' is not an InfoLens session (it lacks \"format\": \"" +
-                    kSessionFormat + "\")");
+        throw FormatError("'" + nameForErrors +
+                          "' is not an InfoLens session (it lacks \"format\": \"" + kSessionFormat +
+                          "\")");
     }
     const json& version = r.get(j, "", "version");
     if (!version.is_number_integer())
@@ -205,12 +208,11 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     if (version != kSessionVersion) {
         const bool newer = version.is_number_unsigned() &&
                            version.get<std::uint64_t>() > std::uint64_t(kSessionVersion);
-        throw Error("session '" + nameForErrors + "' has version " + version.dump() +
-                    (newer ? ", written by a newer InfoLens;" : ", which is unknown;") +
-                    " this build reads version " + std::to_string(kSessionVersion));
+        throw FormatError("session '" + nameForErrors + "' has version " + version.dump() +
+                          (newer ? ", written by a newer InfoLens;" : ", which is unknown;") +
+                          " this build reads version " + std::to_string(kSessionVersion));
     }
 
-    constexpr int kMaxInt = std::numeric_limits<int>::max();
     SessionState s;
     s.version = kSessionVersion;
     s.savedBy = r.string(j, "", "savedBy");
@@ -226,8 +228,8 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     s.imageSha256 = r.string(image, "image", "sha256");
     if (!s.imageSha256.empty() && (s.imageSha256.size() != 64 || !isLowerHex(s.imageSha256)))
         r.fail("image.sha256", "is not 64 lower-case hex digits");
-    s.imageWidth = r.integer(image, "image", "width", 0, kMaxInt);
-    s.imageHeight = r.integer(image, "image", "height", 0, kMaxInt);
+    s.imageWidth = r.integer(image, "image", "width", 0, kMaxSessionImageSide);
+    s.imageHeight = r.integer(image, "image", "height", 0, kMaxSessionImageSide);
 
     s.prompt = r.string(j, "", "prompt");
 
@@ -235,6 +237,9 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     const json& modes = r.get(words, "words", "modes");
     if (!modes.is_array())
         r.fail("words.modes", std::string("must be an array, not ") + modes.type_name());
+    if (modes.size() > kMaxSessionWords)
+        r.fail("words.modes", "has " + std::to_string(modes.size()) + " entries, more than " +
+                                  std::to_string(kMaxSessionWords));
     for (std::size_t i = 0; i < modes.size(); ++i) {
         const std::string field = "words.modes[" + std::to_string(i) + "]";
         if (modes[i] == "omit") {
@@ -250,8 +255,7 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     const json& sampling = r.object(j, "", "sampling");
     s.seed = r.unsignedInteger(sampling, "sampling", "seed");
     s.sampleCap = r.integer(sampling, "sampling", "sampleCap", 1, kMaxSessionSampleCap);
-    s.targetRelativeSe =
-        r.number(sampling, "sampling", "targetRelativeSe", 0.0, std::numeric_limits<double>::max());
+    s.targetRelativeSe = r.number(sampling, "sampling", "targetRelativeSe", 0.0, 1.0);
     s.iidSampler = r.boolean(sampling, "sampling", "iidSampler");
 
     const json& view = r.object(j, "", "view");
@@ -264,7 +268,7 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     s.fadeLowValues =
         view.contains("fadeLowValues") ? r.boolean(view, "view", "fadeLowValues") : false;
     s.thresholdFraction = r.number(view, "view", "thresholdFraction", 0.0, 1.0);
-    s.selectedWord = r.integer(view, "view", "selectedWord", -1, kMaxInt);
+    s.selectedWord = r.integer(view, "view", "selectedWord", -1, kMaxSessionSelectedWord);
     return s;
 }
 
@@ -293,29 +297,58 @@ void saveSession(const std::string& path, const SessionState& state) {
     writeNamed("save session", path, [&] { writeFileAtomically(path, text); });
 }
 
+namespace {
+
+// Refuses an image path that names something that is not a file (reading a FIFO hangs, a device
+// never ends) and reports, without refusing, a path that leaves the session's folder or is a link.
+void checkImagePath(const std::string& sessionPath, const std::string& storedPath,
+                    SessionState& s) {
+    const fs::path stored(storedPath);
+    if (stored.is_relative()) {
+        const fs::path normal = stored.lexically_normal();
+        if (!normal.empty() && *normal.begin() == "..") {
+            s.imagePathEscapes = true;
+            s.imagePathNotice = "the session's image path '" + storedPath +
+                                "' leads outside the session's folder, to '" + s.imagePath + "'";
+        }
+    }
+    std::error_code ec;
+    const fs::file_status link = fs::symlink_status(s.imagePath, ec);
+    if (!ec && fs::is_symlink(link)) {
+        s.imagePathIsSymlink = true;
+        const fs::path target = fs::read_symlink(s.imagePath, ec);
+        const std::string sentence = "the session's image '" + s.imagePath +
+                                     "' is a symbolic link to '" + target.string() + "'";
+        s.imagePathNotice += (s.imagePathNotice.empty() ? "" : "; ") + sentence;
+    }
+    const std::string reason = notRegularFileReason(s.imagePath);
+    if (!reason.empty() && reason != "does not exist") {
+        throw FormatError("session '" + sessionPath + "': its image '" + s.imagePath + "' " +
+                          reason + ", not an image file");
+    }
+}
+
+}  // namespace
+
 SessionState loadSession(const std::string& path) {
     std::error_code ec;
-    const fs::file_status status = fs::status(path, ec);
-    if (!fs::exists(status))
-        throw Error("session file '" + path + "' does not exist");
-    if (fs::is_directory(status))
-        throw Error("'" + path + "' is a folder, not a session file");
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (!ec && size > kMaxSessionBytes) {
-        throw Error("'" + path + "' is " + std::to_string(size >> 20) +
-                    " MiB, too large to be an InfoLens session");
-    }
-    const std::vector<unsigned char> bytes = readFileBytes(path);
+    if (!fs::exists(fs::status(path, ec)))
+        throw IoError("session file '" + path + "' does not exist");
+    const std::vector<unsigned char> bytes = readFileBytes(path, kMaxSessionBytes);
     json j;
     try {
         j = json::parse(bytes.begin(), bytes.end());
     } catch (const json::parse_error& e) {
-        throw Error("session file '" + path + "' is not valid JSON: " + e.what());
+        throw FormatError("session file '" + path + "' is not valid JSON: " + e.what());
     }
     SessionState s = sessionFromJson(j, path);
-    if (!s.imagePath.empty() && fs::path(s.imagePath).is_relative()) {
-        const fs::path sessionDir = fs::absolute(path).parent_path();
-        s.imagePath = (sessionDir / s.imagePath).lexically_normal().string();
+    if (!s.imagePath.empty()) {
+        const std::string stored = s.imagePath;
+        if (fs::path(s.imagePath).is_relative()) {
+            const fs::path sessionDir = fs::absolute(path).parent_path();
+            s.imagePath = (sessionDir / s.imagePath).lexically_normal().string();
+        }
+        checkImagePath(path, stored, s);
     }
     return s;
 }

@@ -22,6 +22,8 @@ WordResult wordFrom(const PairResult& pair, double pixelsPerCell) {
     w.seBits = pair.io.se / kLn2;
     w.standardBits = pair.is.value / kLn2;
     w.standardSeBits = pair.is.se / kLn2;
+    w.draws = pair.draws;
+    w.converged = pair.retired;
     if (pair.ioMap.defined()) {
         w.map = scaledCopy(pair.ioMap, 1.0 / (kLn2 * pixelsPerCell));
         w.mapSe = scaledCopy(pair.ioMapSe, 1.0 / (kLn2 * pixelsPerCell));

@@ -30,6 +30,9 @@ double msSince(Clock::time_point start) {
 }
 
 constexpr double kLn2 = 0.69314718055994530942;
+// Predictions kept across edits of one image (InfoEngine::setPredictionCacheBytes): 128 draws of
+// ~16 conditions of a 4x64x64 float32 latent.
+constexpr std::size_t kPredictionCacheBytes = std::size_t{256} << 20;
 
 // Runs a user callback; an exception from it must not end the worker thread.
 template <typename Callback, typename Value>
@@ -142,6 +145,7 @@ bool LiveWorker::Impl::loadModel() {
         summary.sampleImage = model->sample.imagePath;
         summary.samplePrompt = model->sample.prompt;
         engine = std::make_unique<InfoEngine>(model->denoiser, model->textEncoder);
+        engine->setPredictionCacheBytes(kPredictionCacheBytes);
     } catch (const std::exception& e) {
         return failLoad(e.what());
     } catch (...) {
@@ -261,7 +265,8 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
         stopping.absoluteSeFloor = request.absoluteSeFloorBits * kLn2;
         stopping.minDraws = request.minDraws;
         stopping.replicas = replicas;
-        StoppingRule rule(stopping);
+        // Each pair (MI and every word) stops on its own; a stopped pair leaves the batches.
+        PerEstimateStopping rule(stopping, plan.pairs().size());
         Clock::time_point lastPublished = start;
         bool publishedAny = false;
         const Snapshot final = engine->run(
@@ -271,10 +276,8 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                     token->cancel();
                     return;
                 }
-                if (rule.observe(s.drawsDone, live::estimatesOf(s))) {
-                    token->cancel();
-                    return;
-                }
+                for (const std::size_t pair : rule.observe(s.drawsDone, live::estimatesOf(s)))
+                    engine->retirePair(pair);
                 if (s.finished || s.drawsDone >= s.drawsTotal)
                     return;  // the final result goes out below
                 if (!publishedAny || msSince(lastPublished) >= throttleMs) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "infolens/Error.h"
 
@@ -34,6 +35,29 @@ bool StoppingRule::observe(int drawsDone, const std::vector<EstimateView>& estim
                                   [&](const EstimateView& e) { return withinTarget(e); });
     m_passes = pass ? m_passes + 1 : 0;
     return converged();
+}
+
+PerEstimateStopping::PerEstimateStopping(StoppingSettings settings, std::size_t count)
+    : m_rules(count, StoppingRule(settings)) {}
+
+std::vector<std::size_t> PerEstimateStopping::observe(int drawsDone,
+                                                      const std::vector<EstimateView>& estimates) {
+    if (estimates.size() != m_rules.size())
+        throw Error("stopping rule: expected " + std::to_string(m_rules.size()) +
+                    " estimates, got " + std::to_string(estimates.size()));
+    std::vector<std::size_t> newlyConverged;
+    for (std::size_t i = 0; i < m_rules.size(); ++i) {
+        if (m_rules[i].converged())
+            continue;
+        if (m_rules[i].observe(drawsDone, {estimates[i]}))
+            newlyConverged.push_back(i);
+    }
+    return newlyConverged;
+}
+
+bool PerEstimateStopping::converged() const {
+    return std::all_of(m_rules.begin(), m_rules.end(),
+                       [](const StoppingRule& r) { return r.converged(); });
 }
 
 }  // namespace infolens

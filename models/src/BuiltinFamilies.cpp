@@ -11,8 +11,9 @@ void registerBuiltinFamilies(ModelRegistry& registry) {
     registerShapesFamily(registry);
     registerSdFamily(registry);
     registry.reserveKind("stable-diffusion",
-                         "Stable Diffusion opens from its .safetensors file (give its path as the "
-                         "model), not from a bundle directory");
+                         "Stable Diffusion opens from its .safetensors file or its diffusers folder "
+                         "(the one with model_index.json; give its path as the model), not from a "
+                         "bundle directory");
 }
 
 const ModelRegistry& builtinRegistry() {

@@ -15,6 +15,7 @@
 #include "infolens/models/BuiltinFamilies.h"
 #include "infolens/models/gaussian/GaussianModel.h"
 #include "infolens/models/gaussian/GaussianWorld.h"
+#include "infolens/models/sd/SdCheckpoint.h"
 
 #include <catch2/catch.hpp>
 
@@ -91,5 +92,37 @@ TEST_CASE("ShapesWorld on CUDA: float32 matches the CPU, float16 within toleranc
                   << gap << "\n";
         // TF32 and reduction order move float32 by ~1e-3; half precision by a few percent.
         CHECK(gap < (dtype == torch::kFloat32 ? 2e-2 : 0.15));
+    }
+}
+
+TEST_CASE("tiny Stable Diffusion on CUDA matches the reference (float32) and float16 within 2%",
+          "[cuda]") {
+    if (!cudaOrSkip())
+        return;
+    const std::string dir = std::string(INFOLENS_SOURCE_DIR) + "/tests/data/sd/";
+    const std::string spec = "sd:" + dir + "tiny-sd1.safetensors,heads=2,text-heads=2,image=16";
+    const SdCheckpoint golden(dir + "tiny-sd1-golden.safetensors");
+    const torch::Tensor abar = golden.tensor("alphas_cumprod", torch::kFloat64);
+    auto logSnrAt = [&](int t) {
+        const double a = abar[t].item<double>();
+        return std::log(a) - std::log1p(-a);
+    };
+    // The reference rows: t = 37 and t = 611.5 in one batch.
+    const torch::Tensor logSnr = torch::tensor(
+        std::vector<double>{logSnrAt(37), 0.5 * (logSnrAt(611) + logSnrAt(612))});
+    const torch::Tensor reference = golden.tensor("unet_out");
+    const double scale = std::max(1.0, reference.abs().max().item<double>());
+    for (const auto dtype : {torch::kFloat32, torch::kFloat16}) {
+        const auto model =
+            builtinRegistry().load(spec, Placement{torch::Device(torch::kCUDA, 0), dtype});
+        torch::InferenceMode guard;
+        const torch::Tensor eps =
+            model->denoiser
+                ->predict(golden.tensor("x_t"), logSnr, golden.tensor("text_out"), {})
+                .to(torch::kCPU, torch::kFloat64);
+        const double gap = (eps - reference.to(torch::kFloat64)).abs().max().item<double>();
+        std::cout << "tiny SD 1 UNet on cuda " << dtypeName(dtype) << ": max gap " << gap
+                  << " (output scale " << scale << ")\n";
+        CHECK(gap <= (dtype == torch::kFloat32 ? 1e-4 : 2e-2) * scale);
     }
 }

@@ -22,7 +22,8 @@ namespace {
 class CountingDenoiser : public Denoiser {
   public:
     CountingDenoiser(std::shared_ptr<Denoiser> inner, int sleepMs = 0)
-        : preferredRows(inner->preferredBatchRows()), m_inner(std::move(inner)),
+        : preferredRows(inner->preferredBatchRows()),
+          m_inner(std::move(inner)),
           m_sleepMs(sleepMs) {}
     torch::Tensor predict(const torch::Tensor& z, const torch::Tensor& a, const torch::Tensor& c,
                           const torch::Tensor& m) override {
@@ -287,9 +288,10 @@ TEST_CASE("the Gaussian text encoder reports unknown words", "[encoder]") {
     CHECK(encoder.wordSet("w0 cat, w2") == WordSet{true, false, true});
 }
 
-TEST_CASE("the denoiser's preferred batch rows bound every call, and cancellation lands between "
-          "the calls of one batch",
-          "[engine]") {
+TEST_CASE(
+    "the denoiser's preferred batch rows bound every call, and cancellation lands between "
+    "the calls of one batch",
+    "[engine]") {
     Fixture f;
     f.denoiser->preferredRows = 2;  // a large model that takes few rows per call
     InfoEngine engine(f.denoiser, f.encoder);
@@ -324,8 +326,8 @@ TEST_CASE("with a draw alignment, every batch after the first ends on a multiple
     settings.firstBatchDraws = 3;
     settings.drawAlignment = 8;
     std::vector<int> seen;
-    const Snapshot snap =
-        engine.run(f.x, f.plan(), settings, [&](const Snapshot& s) { seen.push_back(s.drawsDone); });
+    const Snapshot snap = engine.run(f.x, f.plan(), settings,
+                                     [&](const Snapshot& s) { seen.push_back(s.drawsDone); });
     REQUIRE(seen.size() >= 3);
     CHECK(seen.front() == 3);
     for (std::size_t i = 1; i < seen.size(); ++i) {
@@ -377,4 +379,111 @@ TEST_CASE("an error that is not out of memory still propagates", "[engine]") {
     settings.samples = 8;
     CHECK_THROWS_WITH(engine.run(f.x, f.plan(), settings),
                       Catch::Matchers::Contains("shape mismatch"));
+}
+
+TEST_CASE("with the prediction cache an edit evaluates only the conditions it has not seen",
+          "[engine][cache]") {
+    Fixture f;
+    InfoEngine engine(f.denoiser, f.encoder);
+    engine.setPredictionCacheBytes(std::size_t{64} << 20);
+    EngineSettings settings;
+    settings.samples = 32;
+    settings.seed = 11;
+    settings.maxBatch = 24;
+    // Conditions: full, "", and the four omissions.
+    engine.run(f.x, f.plan(), settings);
+    CHECK(f.denoiser->rows == 32 * 6);
+    CHECK(engine.predictionCacheEntries() == 32u * 6u);
+
+    // Replacing the last word keeps "" and the omission of that word ("w0 w1 w2"); the full
+    // prompt and the other three omissions are new.
+    const InfoPlan edited = InfoPlan::wordsOf("w0 w1 w2 w1", *f.encoder);
+    f.denoiser->rows = 0;
+    const Snapshot cachedRun = engine.run(f.x, edited, settings);
+    CHECK(f.denoiser->rows == 32 * 4);
+    CHECK(cachedRun.evaluations == 32 * 4);
+    CHECK(cachedRun.reusedRows == 32 * 2);
+
+    // The same numbers as a run without any cache (the Gaussian denoiser is row-wise, so only
+    // batch composition differs: 1e-12 relative).
+    Fixture fresh;
+    InfoEngine freshEngine(fresh.denoiser, fresh.encoder);
+    const Snapshot reference = freshEngine.run(f.x, edited, settings);
+    REQUIRE(reference.pairs.size() == cachedRun.pairs.size());
+    for (std::size_t i = 0; i < reference.pairs.size(); ++i) {
+        CHECK(cachedRun.pairs[i].io.value == Approx(reference.pairs[i].io.value).epsilon(1e-12));
+        CHECK(cachedRun.pairs[i].io.se == Approx(reference.pairs[i].io.se).epsilon(1e-9));
+        CHECK(torch::allclose(cachedRun.pairs[i].ioMap, reference.pairs[i].ioMap, 1e-12, 1e-14));
+    }
+
+    // Asking again evaluates nothing; another seed (other draws) starts over.
+    f.denoiser->rows = 0;
+    const Snapshot again = engine.run(f.x, edited, settings);
+    CHECK(f.denoiser->rows == 0);
+    CHECK(again.pairs[1].io.value == cachedRun.pairs[1].io.value);
+    settings.seed = 12;
+    engine.run(f.x, edited, settings);
+    CHECK(f.denoiser->rows == 32 * 6);
+}
+
+TEST_CASE("the prediction cache stays within its byte bound", "[engine][cache]") {
+    Fixture f;
+    InfoEngine engine(f.denoiser, f.encoder);
+    const std::size_t rowBytes = static_cast<std::size_t>(f.x.numel()) * f.x.element_size();
+    engine.setPredictionCacheBytes(rowBytes * 100);
+    EngineSettings settings;
+    settings.samples = 32;
+    engine.run(f.x, f.plan(), settings);
+    CHECK(engine.predictionCacheEntries() == 100u);
+    CHECK(engine.predictionCacheBytes() <= rowBytes * 100);
+    // Older conditions make room for a new prompt's.
+    engine.run(f.x, InfoPlan::wordsOf("w3 w2", *f.encoder), settings);
+    CHECK(engine.predictionCacheBytes() <= rowBytes * 100);
+    engine.setPredictionCacheBytes(0);
+    CHECK(engine.predictionCacheEntries() == 0u);
+}
+
+TEST_CASE("a retired pair keeps its first draws and its conditions leave later batches",
+          "[engine][retire]") {
+    Fixture f;
+    InfoEngine engine(f.denoiser, f.encoder);
+    EngineSettings settings;
+    settings.samples = 48;
+    settings.seed = 5;
+    settings.maxBatch = 6 * 8;  // 8 draws per batch
+    const InfoPlan plan = f.plan();
+    // Pair 2 is the CMI of "w1": its omission "w0 w2 w3" is needed by no other pair.
+    const Snapshot final = engine.run(f.x, plan, settings, [&](const Snapshot& s) {
+        if (s.drawsDone == 16)
+            engine.retirePair(2);
+    });
+    CHECK(final.finished);
+    CHECK(final.drawsDone == 48);
+    CHECK(final.pairs[2].draws == 16);
+    CHECK(final.pairs[2].retired);
+    CHECK(final.pairs[1].draws == 48);
+    CHECK_FALSE(final.pairs[1].retired);
+    CHECK(final.evaluations == 16 * 6 + 32 * 5);
+
+    // Its numbers are those of a 16-draw run; the others' those of a 48-draw run.
+    settings.samples = 16;
+    const Snapshot short16 = engine.run(f.x, plan, settings);
+    CHECK(final.pairs[2].io.value == Approx(short16.pairs[2].io.value).epsilon(1e-12));
+    CHECK(final.pairs[2].io.se == Approx(short16.pairs[2].io.se).epsilon(1e-9));
+    CHECK(final.pairs[2].integrand.size() == 16u);
+    settings.samples = 48;
+    const Snapshot full = engine.run(f.x, plan, settings);
+    CHECK(final.pairs[1].io.value == Approx(full.pairs[1].io.value).epsilon(1e-12));
+
+    // Retiring every pair ends the run early, as finished.
+    f.denoiser->rows = 0;
+    const Snapshot early = engine.run(f.x, plan, settings, [&](const Snapshot& s) {
+        if (s.drawsDone == 24) {
+            for (std::size_t p = 0; p < s.pairs.size(); ++p)
+                engine.retirePair(p);
+        }
+    });
+    CHECK(early.finished);
+    CHECK(early.drawsDone == 24);
+    CHECK(f.denoiser->rows == 24 * 6);
 }

@@ -85,7 +85,7 @@ TEST_CASE("bad image files are refused with a clear message", "[image]") {
     }
     SECTION("corrupt") {
         writeBytes(dir.file("junk.png"), std::vector<unsigned char>(500, 0x42));
-        CHECK_THAT(messageOf(dir.file("junk.png")), Catch::Contains("not a readable"));
+        CHECK_THAT(messageOf(dir.file("junk.png")), Catch::Contains("only PNG, JPEG and BMP"));
     }
     SECTION("truncated PNG") {
         infolens::writePng(dir.file("g.png"), 64, 64, 3, gradient(64, 64));
@@ -104,7 +104,8 @@ TEST_CASE("bad image files are refused with a clear message", "[image]") {
     }
     SECTION("absurdly large header") {
         writeBytes(dir.file("huge.png"), pngHeaderClaiming(20000, 20000));
-        CHECK_THAT(messageOf(dir.file("huge.png")), Catch::Contains("2^28"));
+        CHECK_THAT(messageOf(dir.file("huge.png")), Catch::Contains("20000x20000"));
+        CHECK_THAT(messageOf(dir.file("huge.png")), Catch::Contains("8192x8192"));
     }
 }
 

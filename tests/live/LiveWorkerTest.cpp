@@ -1,5 +1,7 @@
 // Lifetime and latest-wins behaviour of the worker that the app uses, on the shipped model.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -99,6 +101,72 @@ TEST_CASE("the worker delivers progressive results that refine into the final ma
         CHECK(w.seBits > 0.0);
         CHECK(w.integrand.size() == 24u);
     }
+}
+
+TEST_CASE("each word stops once it meets its target; its draws stop growing",
+          "[worker][stopping]") {
+    Inbox inbox;
+    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    const ModelSummary model = worker.model();
+    LiveRequest r = request("a small red circle above a blue square", sampleImage(model), 96);
+    r.targetRelativeSe = 0.10;
+    const std::uint64_t generation = worker.submit(r);
+    REQUIRE(inbox.wait([&](const auto& rs) { return finishedFor(rs, generation); }));
+
+    std::lock_guard<std::mutex> lock(inbox.mutex);
+    const auto& results = inbox.results;
+    const LiveResult& final = *results.back();
+    REQUIRE(final.finished);
+    int stoppedEarly = 0;
+    std::vector<const WordResult*> rows = {&final.mi};
+    for (const WordResult& w : final.words)
+        rows.push_back(&w);
+    for (const WordResult* w : rows) {
+        CHECK(w->draws <= final.drawsDone);
+        CHECK(w->integrand.size() == static_cast<std::size_t>(w->draws));
+        if (!w->converged) {
+            CHECK(w->draws == final.drawsDone);
+            continue;
+        }
+        // Stopped by the honest rule: at an aligned check past the minimum, within target.
+        CHECK(w->draws >= r.minDraws);
+        CHECK(w->draws % final.replicas == 0);
+        CHECK(w->seBits <=
+              std::max(r.targetRelativeSe * std::abs(w->bits), r.absoluteSeFloorBits) + 1e-12);
+        stoppedEarly += w->draws < final.drawsDone ? 1 : 0;
+    }
+    CHECK(final.converged ==
+          std::all_of(rows.begin(), rows.end(), [](const WordResult* w) { return w->converged; }));
+    // Once converged, a word's numbers are frozen in every later snapshot.
+    for (std::size_t i = 1; i < results.size(); ++i) {
+        for (std::size_t k = 0; k < results[i]->words.size(); ++k) {
+            const WordResult& before = results[i - 1]->words[k];
+            if (before.converged) {
+                CHECK(results[i]->words[k].draws == before.draws);
+                CHECK(results[i]->words[k].bits == before.bits);
+            }
+        }
+    }
+    // With a 10% target on this image some word converges before the slowest one.
+    CHECK(stoppedEarly > 0);
+}
+
+TEST_CASE("an edit of one word reuses the other conditions' predictions", "[worker][cache]") {
+    Inbox inbox;
+    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    const ModelSummary model = worker.model();
+    const auto image = sampleImage(model);
+    const std::uint64_t first =
+        worker.submit(request("a small red circle above a blue square", image, 16));
+    REQUIRE(inbox.wait([&](const auto& rs) { return finishedFor(rs, first); }));
+    const std::uint64_t second =
+        worker.submit(request("a small green circle above a blue square", image, 16));
+    REQUIRE(inbox.wait([&](const auto& rs) { return finishedFor(rs, second); }));
+    std::lock_guard<std::mutex> lock(inbox.mutex);
+    const LiveResult& final = *inbox.results.back();
+    REQUIRE(final.generation == second);
+    // 8 words: 10 conditions; "" and the omission of the edited word are reused.
+    CHECK(final.evaluations == 16 * 8);
 }
 
 TEST_CASE("100 rapid submits deliver only the last request's result", "[worker]") {

@@ -1,5 +1,7 @@
 #include "infolens/live/StoppingRule.h"
 
+#include "infolens/Error.h"
+
 #include <catch2/catch.hpp>
 
 using infolens::EstimateView;
@@ -72,4 +74,24 @@ TEST_CASE("the stopping rule refuses impossible settings", "[stopping]") {
     s = settings();
     s.confirmations = 0;
     CHECK_THROWS(StoppingRule(s));
+}
+
+TEST_CASE("per-estimate stopping lets each estimate stop on its own", "[stopping]") {
+    infolens::PerEstimateStopping rule(settings(), 2);
+    CHECK(rule.observe(32, kLoose).empty());  // the first passes once; the second fails
+    const auto at40 = rule.observe(40, kLoose);
+    REQUIRE(at40.size() == 1);  // the first is confirmed, and reported once
+    CHECK(at40.front() == 0);
+    CHECK(rule.converged(0));
+    CHECK_FALSE(rule.converged(1));
+    CHECK_FALSE(rule.converged());
+    // A converged estimate is frozen: a later bad value for it is not looked at.
+    const std::vector<EstimateView> laterBad = {{10.0, 5.0}, {2.0, 0.05}};
+    CHECK(rule.observe(48, laterBad).empty());
+    CHECK(rule.converged(0));
+    const auto at56 = rule.observe(56, laterBad);
+    REQUIRE(at56.size() == 1);
+    CHECK(at56.front() == 1);
+    CHECK(rule.converged());
+    CHECK_THROWS_AS(rule.observe(64, {{1.0, 0.0}}), infolens::Error);
 }

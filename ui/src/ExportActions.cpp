@@ -151,17 +151,15 @@ void ExportActions::addTo(QMenu* menu) {
         if (!options)
             return;
         m_lastFigure = *options;
-        const QString path =
-            format == FigureFormat::Png
-                ? ask(tr("Export Figure"), tr("PNG image (*.png)"), "png")
-                : ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");
+        const QString path = format == FigureFormat::Png
+                                 ? ask(tr("Export Figure"), tr("PNG image (*.png)"), "png")
+                                 : ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");
         if (!path.isEmpty())
             exportFigureAs(path, format, *options);
     };
     menu->addAction(tr("Figure as &PNG…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
                     [figure] { figure(FigureFormat::Png); });
-    menu->addAction(tr("Figure as P&DF (vector)…"), this,
-                    [figure] { figure(FigureFormat::Pdf); });
+    menu->addAction(tr("Figure as P&DF (vector)…"), this, [figure] { figure(FigureFormat::Pdf); });
     menu->addSeparator();
     menu->addAction(tr("Raw Maps (float32 &NPY)…"), this, [this, ask] {
         const QString path = ask(tr("Export Maps"), tr("NumPy array (*.npy)"), "npy");

@@ -30,8 +30,9 @@ FigureOptionsDialog::FigureOptionsDialog(const QStringList& words, bool png, QWi
     m_size->addItem(tr("Natural (1.6 in panels)"), 0.0);
     m_size->addItem(tr("Paper column (%1 in wide)").arg(kPaperColumnInches), kPaperColumnInches);
     m_size->addItem(tr("Full page (%1 in wide)").arg(kFullPageInches), kFullPageInches);
-    m_size->setToolTip(tr("The figure's width; the panels shrink to fill it and the text keeps "
-                          "its size, so it reads at 100 % in the paper."));
+    m_size->setToolTip(
+        tr("The figure's width; the panels shrink to fill it and the text keeps "
+           "its size, so it reads at 100 % in the paper."));
     form->addRow(tr("&Size:"), m_size);
     m_dpi = new QSpinBox(this);
     m_dpi->setObjectName("figureDpi");
@@ -60,9 +61,9 @@ void FigureOptionsDialog::setOptions(const FigureOptions& options) {
     const int size = m_size->findData(options.widthInches);
     m_size->setCurrentIndex(size >= 0 ? size : 0);
     for (int i = 0; i < m_words->count(); ++i) {
-        const bool on = options.words.empty() ||
-                        std::find(options.words.begin(), options.words.end(), i) !=
-                            options.words.end();
+        const bool on =
+            options.words.empty() ||
+            std::find(options.words.begin(), options.words.end(), i) != options.words.end();
         m_words->item(i)->setCheckState(on ? Qt::Checked : Qt::Unchecked);
     }
 }

@@ -11,7 +11,6 @@
 #include "infolens/render/OverlayRenderer.h"
 #include "infolens/ui/MapScale.h"
 #include "infolens/ui/ValueText.h"
-#include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
 

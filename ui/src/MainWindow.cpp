@@ -279,10 +279,11 @@ void MainWindow::buildMenus() {
         view->addAction(dock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this, [this] {
-        ShortcutsDialog dialog(menuBar(), this);
-        dialog.exec();
-    });
+    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence(Qt::CTRL | Qt::Key_Slash), this,
+                    [this] {
+                        ShortcutsDialog dialog(menuBar(), this);
+                        dialog.exec();
+                    });
     help->addAction(tr("&Model Card"), this, [this] {
         if (m_bridge->modelReady())
             showModelCard(this, m_bridge->model());

@@ -56,7 +56,8 @@ void showAbout(QWidget* parent, const ModelStatus& status, const QString& render
 
 QString modelSpecForPath(const QString& path) {
     const QFileInfo info(path);
-    if (info.isFile() && (info.fileName() == "manifest.json" || info.fileName() == "model_index.json"))
+    if (info.isFile() &&
+        (info.fileName() == "manifest.json" || info.fileName() == "model_index.json"))
         return info.absolutePath();
     return info.absoluteFilePath();
 }

@@ -123,12 +123,10 @@ NoiseChart::Geometry NoiseChart::geometry(const std::vector<Bin>& bins) const {
         const double x = g.xLo + (g.xHi - g.xLo) * t / (kXTicks - 1);
         g.xTickText << numberText(x, 1);
         const double w = fm.horizontalAdvance(g.xTickText.back()) + 4;
-        const double left =
-            std::clamp(px(g, x) - w / 2.0, 0.0, std::max(0.0, double(width()) - w));
+        const double left = std::clamp(px(g, x) - w / 2.0, 0.0, std::max(0.0, double(width()) - w));
         g.xTicks.emplace_back(left, g.plot.bottom() + xTickTop, w, line);
     }
-    g.xTitle =
-        QRectF(g.plot.left(), g.plot.bottom() + xTickTop + line + 2, g.plot.width(), line);
+    g.xTitle = QRectF(g.plot.left(), g.plot.bottom() + xTickTop + line + 2, g.plot.width(), line);
     return g;
 }
 

@@ -64,11 +64,11 @@ void StatusPanel::showModelReady(const ModelSummary& model) {
     if (!model.dtype.empty() && !where.contains(q(model.dtype)))
         where += (where.isEmpty() ? "" : ", ") + q(model.dtype);
     m_modelLabel->setText(tr("Model %1 · %2").arg(q(model.name), where));
-    m_modelLabel->setToolTip(tr("%1 (%2)\ndevice: %3 · weights: %4 · image %5×%6")
-                                 .arg(q(model.name), q(model.directory), q(model.deviceName),
-                                      q(model.dtype))
-                                 .arg(model.imageWidth)
-                                 .arg(model.imageHeight));
+    m_modelLabel->setToolTip(
+        tr("%1 (%2)\ndevice: %3 · weights: %4 · image %5×%6")
+            .arg(q(model.name), q(model.directory), q(model.deviceName), q(model.dtype))
+            .arg(model.imageWidth)
+            .arg(model.imageHeight));
 }
 
 void StatusPanel::showModelFailed(const QString& reason) {

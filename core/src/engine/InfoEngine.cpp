@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -70,6 +71,19 @@ Estimate estimateFromDraws(const std::vector<double>& values, const std::vector<
     const auto k = static_cast<double>(means.size());
     estimate.se = std::sqrt(ss / (k - 1.0) / k);
     return estimate;
+}
+
+void InfoEngine::retirePair(std::size_t pairIndex) {
+    if (pairIndex < m_retired.size())
+        m_retired[pairIndex] = true;
+}
+
+void InfoEngine::setPredictionCacheBytes(std::size_t bytes) {
+    m_cache.limit = bytes;
+    if (bytes == 0) {
+        m_cache.clear();
+        m_cache.x = torch::Tensor();
+    }
 }
 
 InfoEngine::InfoEngine(std::shared_ptr<Denoiser> denoiser, std::shared_ptr<TextEncoder> encoder)
@@ -165,19 +179,23 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         snap.drawsDone = state.drawsDone;
         snap.drawsTotal = state.drawsTotal;
         snap.evaluations = state.evaluations;
+        snap.reusedRows = state.reusedRows;
         snap.batches = state.batches;
         snap.batchRows = state.batchRows;
         snap.notices = state.notices;
         snap.cancelled = state.cancelled;
         snap.finished = final && !state.cancelled;
         snap.conditions = conditions;
-        const double n = static_cast<double>(state.drawsDone);
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             PairResult result;
             result.pair = pairs[p];
-            std::vector<double> weighted(acc[p].orthogonal.size()),
-                weightedStd(acc[p].standard.size());
-            for (std::size_t i = 0; i < weighted.size(); ++i) {
+            // A retired pair holds the first `draws` draws of the run.
+            const std::size_t draws = acc[p].orthogonal.size();
+            result.draws = static_cast<int>(draws);
+            result.retired = p < m_retired.size() && m_retired[p];
+            const double n = static_cast<double>(draws);
+            std::vector<double> weighted(draws), weightedStd(draws);
+            for (std::size_t i = 0; i < draws; ++i) {
                 weighted[i] = weights[i] * acc[p].orthogonal[i];
                 weightedStd[i] = weights[i] * acc[p].standard[i];
             }
@@ -185,8 +203,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             result.is = estimateFromDraws(weightedStd, replicaOf, replicas, settings.sampler);
             if (n > 0) {
                 const torch::Tensor mean = acc[p].mapSum / n;
-                const torch::Tensor var = (acc[p].mapSqSum - n * mean.square()).clamp_min(0.0) /
-                                          std::max(1.0, n - 1.0);
+                const torch::Tensor var =
+                    (acc[p].mapSqSum - n * mean.square()).clamp_min(0.0) / std::max(1.0, n - 1.0);
                 result.ioMap = mean.to(torch::kCPU);
                 result.ioMapSe = (var / n).sqrt().to(torch::kCPU);
                 if (settings.standardMaps)
@@ -210,14 +228,86 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     // The denoiser may take fewer rows per call than asked (a large UNet on a CPU).
     int64_t maxRows = std::max<int64_t>(
         1, std::min<int64_t>(settings.maxBatch, m_denoiser->preferredBatchRows()));
-    const int64_t drawsPerBatch = std::max<int64_t>(1, maxRows / numConditions);
     state.batchRows = static_cast<int>(maxRows);
+
+    // Cached predictions are valid only for the same image, noise and log-SNR sequence.
+    PredictionCache& cache = m_cache;
+    const bool caching = cache.limit > 0;
+    if (caching) {
+        const bool same = cache.x.defined() && cache.seed == settings.seed &&
+                          cache.sampler == settings.sampler && cache.replicas == replicas &&
+                          cache.clip == settings.clip && cache.x.device() == x.device() &&
+                          cache.x.scalar_type() == x.scalar_type() && torch::equal(cache.x, x);
+        if (!same) {
+            cache.clear();
+            cache.x = x.clone();  // x may alias the caller's tensor
+            cache.seed = settings.seed;
+            cache.sampler = settings.sampler;
+            cache.replicas = replicas;
+            cache.clip = settings.clip;
+        }
+    }
+    const std::size_t rowBytes = static_cast<std::size_t>(elements) * x.element_size();
+    std::vector<PredictionCache::Condition*> cached(conditions.size(), nullptr);
+    if (caching) {
+        ++cache.clock;
+        for (std::size_t c = 0; c < conditions.size(); ++c) {
+            cached[c] = &cache.conditions[conditions[c]];
+            cached[c]->lastUsed = cache.clock;
+        }
+    }
+    // Makes room for one more entry by dropping conditions no current pair uses, least recently
+    // used first; false when only this run's conditions are left.
+    auto makeRoom = [&]() {
+        while (cache.bytes + rowBytes > cache.limit) {
+            auto oldest = cache.conditions.end();
+            for (auto it = cache.conditions.begin(); it != cache.conditions.end(); ++it) {
+                if (it->second.lastUsed != cache.clock &&
+                    (oldest == cache.conditions.end() ||
+                     it->second.lastUsed < oldest->second.lastUsed))
+                    oldest = it;
+            }
+            if (oldest == cache.conditions.end())
+                return false;
+            cache.bytes -= oldest->second.byDraw.size() * rowBytes;
+            cache.entries -= oldest->second.byDraw.size();
+            cache.conditions.erase(oldest);
+        }
+        return true;
+    };
+
+    m_retired.assign(pairs.size(), false);
+    auto neededConditions = [&]() {
+        std::vector<bool> needed(conditions.size(), false);
+        for (std::size_t p = 0; p < pairs.size(); ++p) {
+            if (!m_retired[p]) {
+                needed[pairs[p].c1] = true;
+                needed[pairs[p].c2] = true;
+            }
+        }
+        return needed;
+    };
+    auto isCached = [&](std::size_t c, int64_t draw) {
+        return caching && cached[c]->byDraw.count(draw) > 0;
+    };
+
     std::vector<double> noise;
     while (state.drawsDone < settings.samples) {
         if (cancel && cancel->cancelled()) {
             state.cancelled = true;
             break;
         }
+        const std::vector<bool> needed = neededConditions();
+        if (std::none_of(needed.begin(), needed.end(), [](bool b) { return b; }))
+            break;  // every pair retired
+        // Size the batch by the rows it will really evaluate (cached rows cost nothing).
+        int64_t rowsPerDraw = 0;
+        for (std::size_t c = 0; c < conditions.size(); ++c) {
+            if (needed[c] && !isCached(c, settings.firstDraw + state.drawsDone))
+                ++rowsPerDraw;
+        }
+        const int64_t drawsPerBatch =
+            std::max<int64_t>(1, maxRows / std::max<int64_t>(1, rowsPerDraw));
         const int64_t wanted = state.batches == 0 && settings.firstBatchDraws > 0
                                    ? std::min<int64_t>(settings.firstBatchDraws, drawsPerBatch)
                                    : drawsPerBatch;
@@ -255,43 +345,65 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         const torch::Tensor sigma = torch::sigmoid(-a).sqrt().to(dtype).view({nb, 1, 1, 1});
         const torch::Tensor z = alpha * x.unsqueeze(0) + sigma * eps;
 
-        // Common random numbers: every condition sees the same z; rows are draw-major.
-        const int64_t rows = nb * numConditions;
-        const torch::Tensor zRows = z.repeat_interleave(numConditions, 0);
-        const torch::Tensor aRows = a.to(torch::kFloat32).repeat_interleave(numConditions, 0);
-        const torch::Tensor condRows = condAll.repeat({nb, 1, 1});
-        const torch::Tensor maskRows = maskAll.repeat({nb, 1});
+        // Common random numbers: every condition sees the same z; rows are draw-major. Only the
+        // (draw, condition) rows that an active pair needs and the cache lacks are evaluated.
+        std::vector<int64_t> rowDraw, rowCondition;
+        std::vector<bool> fromCache(static_cast<std::size_t>(nb * numConditions), false);
+        for (int64_t i = 0; i < nb; ++i) {
+            for (int64_t c = 0; c < numConditions; ++c) {
+                if (!needed[c])
+                    continue;
+                if (isCached(c, settings.firstDraw + state.drawsDone + i)) {
+                    fromCache[i * numConditions + c] = true;
+                } else {
+                    rowDraw.push_back(i);
+                    rowCondition.push_back(c);
+                }
+            }
+        }
+        const auto rows = static_cast<int64_t>(rowDraw.size());
+        const auto indexOptions = torch::TensorOptions().dtype(torch::kLong);
+        const torch::Tensor drawIndex =
+            torch::from_blob(rowDraw.data(), {rows}, indexOptions).clone().to(device);
+        const torch::Tensor conditionIndex =
+            torch::from_blob(rowCondition.data(), {rows}, indexOptions).clone().to(device);
         std::vector<torch::Tensor> parts;
         bool interrupted = false;
-        for (int64_t r0 = 0; r0 < rows;) {
-            // A batch of many sub-calls (a large model) stops between them; the partial batch is
-            // dropped so that every reported draw is complete.
-            if (r0 > 0 && cancel && cancel->cancelled()) {
-                interrupted = true;
-                break;
+        if (rows > 0) {
+            const torch::Tensor zRows = z.index_select(0, drawIndex);
+            const torch::Tensor aRows = a.to(torch::kFloat32).index_select(0, drawIndex);
+            const torch::Tensor condRows = condAll.index_select(0, conditionIndex);
+            const torch::Tensor maskRows = maskAll.index_select(0, conditionIndex);
+            for (int64_t r0 = 0; r0 < rows;) {
+                // A batch of many sub-calls (a large model) stops between them; the partial
+                // batch is dropped so that every reported draw is complete.
+                if (r0 > 0 && cancel && cancel->cancelled()) {
+                    interrupted = true;
+                    break;
+                }
+                const int64_t len = std::min<int64_t>(maxRows, rows - r0);
+                const torch::Tensor zPart = zRows.narrow(0, r0, len);
+                const torch::Tensor aPart = aRows.narrow(0, r0, len);
+                torch::Tensor raw;
+                try {
+                    raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
+                                              maskRows.narrow(0, r0, len));
+                } catch (const c10::Error& e) {
+                    // Out of device memory: halve the rows per call and redo this call; the
+                    // draws and their order do not change, so neither do the numbers.
+                    if (!isOutOfMemory(e) || maxRows == 1)
+                        throw;
+                    state.notices.push_back("out of memory at " + std::to_string(maxRows) +
+                                            " rows per call; continuing with " +
+                                            std::to_string(maxRows / 2));
+                    maxRows /= 2;
+                    state.batchRows = static_cast<int>(maxRows);
+                    continue;
+                }
+                parts.push_back(
+                    epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
+                r0 += len;
             }
-            const int64_t len = std::min<int64_t>(maxRows, rows - r0);
-            const torch::Tensor zPart = zRows.narrow(0, r0, len);
-            const torch::Tensor aPart = aRows.narrow(0, r0, len);
-            torch::Tensor raw;
-            try {
-                raw = m_denoiser->predict(zPart, aPart, condRows.narrow(0, r0, len),
-                                          maskRows.narrow(0, r0, len));
-            } catch (const c10::Error& e) {
-                // Out of device memory: halve the rows per call and redo this call; the draws
-                // and their order do not change, so neither do the numbers.
-                if (!isOutOfMemory(e) || maxRows == 1)
-                    throw;
-                state.notices.push_back("out of memory at " + std::to_string(maxRows) +
-                                        " rows per call; continuing with " +
-                                        std::to_string(maxRows / 2));
-                maxRows /= 2;
-                state.batchRows = static_cast<int>(maxRows);
-                continue;
-            }
-            parts.push_back(
-                epsFromPrediction(raw, zPart, aPart, m_denoiser->predictionType()).to(dtype));
-            r0 += len;
         }
         if (interrupted) {
             state.cancelled = true;
@@ -300,11 +412,41 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         logSnrs.insert(logSnrs.end(), batchLogSnr.begin(), batchLogSnr.end());
         weights.insert(weights.end(), batchWeight.begin(), batchWeight.end());
         replicaOf.insert(replicaOf.end(), batchReplica.begin(), batchReplica.end());
-        const torch::Tensor predicted = (parts.size() == 1 ? parts.front() : torch::cat(parts, 0))
-                                            .view({nb, numConditions, channels, height, width});
+        // [nb, conditions, C, H, W]; rows of conditions no active pair needs stay zero.
+        torch::Tensor predicted =
+            torch::zeros({nb, numConditions, channels, height, width}, x.options());
+        if (rows > 0) {
+            const torch::Tensor computed = parts.size() == 1 ? parts.front() : torch::cat(parts, 0);
+            predicted.view({nb * numConditions, channels, height, width})
+                .index_copy_(0, drawIndex * numConditions + conditionIndex, computed);
+            if (caching) {
+                for (int64_t r = 0; r < rows; ++r) {
+                    if (!makeRoom())
+                        break;
+                    const int64_t draw = settings.firstDraw + state.drawsDone + rowDraw[r];
+                    cached[rowCondition[r]]->byDraw.emplace(draw, computed[r].clone());
+                    cache.bytes += rowBytes;
+                    ++cache.entries;
+                }
+            }
+        }
+        // Entries of this run's conditions are never evicted during it, so every row found in
+        // the cache when the batch was planned is still there.
+        int64_t reused = 0;
+        for (int64_t i = 0; i < nb; ++i) {
+            for (int64_t c = 0; c < numConditions; ++c) {
+                if (fromCache[i * numConditions + c]) {
+                    predicted[i][c].copy_(
+                        cached[c]->byDraw.at(settings.firstDraw + state.drawsDone + i));
+                    ++reused;
+                }
+            }
+        }
 
         const torch::Tensor wView = w.view({nb, 1, 1});
         for (std::size_t p = 0; p < pairs.size(); ++p) {
+            if (m_retired[p])
+                continue;
             const torch::Tensor e1 = predicted.select(1, pairs[p].c1);
             const torch::Tensor e2 = predicted.select(1, pairs[p].c2);
             const torch::Tensor fo =
@@ -325,6 +467,7 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         }
         state.drawsDone += static_cast<int>(nb);
         state.evaluations += rows;
+        state.reusedRows += reused;
         ++state.batches;
         if (progress && state.drawsDone < settings.samples)
             progress(publish(false));

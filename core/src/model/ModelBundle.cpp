@@ -1,5 +1,6 @@
 #include "infolens/model/ModelBundle.h"
 
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,58 @@ T field(const json& object, const char* key, const std::string& where, const std
     }
 }
 
+// An integer field within [lo, hi]; nlohmann's get<int> would truncate 2.5 and wrap 2^40.
+int intField(const json& object, const char* key, const std::string& where, const std::string& dir,
+             int lo, int hi) {
+    if (!object.contains(key))
+        fail(dir, "manifest.json lacks '" + where + key + "'");
+    const json& value = object.at(key);
+    if (!value.is_number_integer())
+        fail(dir, "manifest.json field '" + where + key + "' must be an integer");
+    // Unsigned values above INT64_MAX would wrap when read as signed.
+    const bool inRange = value.is_number_unsigned()
+                             ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
+                                   static_cast<std::int64_t>(value.get<std::uint64_t>()) >= lo
+                             : value.get<std::int64_t>() >= lo && value.get<std::int64_t>() <= hi;
+    if (!inRange) {
+        fail(dir, "manifest.json field '" + where + key + "' is " + value.dump() + ", outside " +
+                      std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    return static_cast<int>(value.get<std::int64_t>());
+}
+
+// A finite number within [lo, hi].
+double numberField(const json& object, const char* key, const std::string& where,
+                   const std::string& dir, double lo, double hi) {
+    const double x = field<double>(object, key, where, dir);
+    if (!(x >= lo && x <= hi)) {
+        fail(dir, "manifest.json field '" + where + key + "' is " + json(x).dump() + ", outside " +
+                      json(lo).dump() + ".." + json(hi).dump());
+    }
+    return x;
+}
+
+// Why `relative` is not a regular file reached without symbolic links from inside `dir`, or
+// empty. A link anywhere on the way could point outside the bundle (or be swapped later), so
+// every component is checked, not only the last.
+std::string bundleFileProblem(const fs::path& dir, const std::string& relative) {
+    fs::path at = dir;
+    std::error_code ec;
+    for (const auto& part : fs::path(relative)) {
+        if (part.empty() || part == ".")
+            continue;
+        at /= part;
+        const fs::file_status st = fs::symlink_status(at, ec);
+        if (ec || !fs::exists(st))
+            return "is missing";
+        if (fs::is_symlink(st))
+            return "is reached through a symbolic link ('" + at.string() +
+                   "'), which bundles may not contain";
+    }
+    const std::string reason = notRegularFileReason(at.string());
+    return reason.empty() ? std::string() : reason == "does not exist" ? "is missing" : reason;
+}
+
 // A relative path that stays inside the bundle: no absolute paths, no "..".
 bool isSafeRelative(const std::string& path) {
     const fs::path p(path);
@@ -52,6 +105,32 @@ std::string BundleManifest::filePath(const std::string& role) const {
     if (found == files.end())
         fail(directory, "manifest lists no '" + role + "' file");
     return (fs::path(directory) / found->second.path).string();
+}
+
+std::vector<unsigned char> BundleManifest::readVerifiedFile(const std::string& role,
+                                                            std::uint64_t maxBytes) const {
+    const auto found = files.find(role);
+    if (found == files.end())
+        fail(directory, "manifest lists no '" + role + "' file");
+    const BundleFile& file = found->second;
+    const std::string problem = bundleFileProblem(fs::path(directory), file.path);
+    if (!problem.empty())
+        fail(directory, "file '" + file.path + "' (" + role + ") " + problem);
+    std::vector<unsigned char> bytes;
+    try {
+        bytes = readFileBytes((fs::path(directory) / file.path).string(), maxBytes);
+    } catch (const Error& e) {
+        fail(directory, e.what());
+    }
+    const std::string actual =
+        sha256Hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+    if (actual != file.sha256) {
+        fail(directory, "file '" + file.path +
+                            "' does not match its SHA-256 in manifest.json (expected " +
+                            file.sha256.substr(0, 12) + "..., found " + actual.substr(0, 12) +
+                            "...): it is corrupt, truncated or was modified");
+    }
+    return bytes;
 }
 
 LogSnrRange discreteScheduleRange(const std::string& betaSchedule, double betaStart, double betaEnd,
@@ -86,10 +165,38 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     if (!fs::is_directory(dir))
         fail(directory, "not a directory");
     const fs::path manifestPath = dir / "manifest.json";
-    if (!fs::exists(manifestPath))
-        fail(directory, "manifest.json is missing");
-    const std::vector<unsigned char> bytes = readFileBytes(manifestPath.string());
-    const std::string text(bytes.begin(), bytes.end());
+    const std::string manifestProblem = bundleFileProblem(dir, "manifest.json");
+    if (!manifestProblem.empty())
+        fail(directory, "manifest.json " + manifestProblem);
+    constexpr std::uint64_t kMaxManifestBytes = std::uint64_t(1) << 20;
+    std::vector<unsigned char> bytes;
+    try {
+        bytes = readFileBytes(manifestPath.string(), kMaxManifestBytes);
+    } catch (const Error& e) {
+        fail(directory, e.what());
+    }
+    BundleManifest m = parseBundleManifest(std::string(bytes.begin(), bytes.end()), directory);
+    for (const auto& [role, file] : m.files) {
+        const fs::path full = dir / file.path;
+        const std::string problem = bundleFileProblem(dir, file.path);
+        if (!problem.empty())
+            fail(directory, "file '" + file.path + "' (" + role + ") " + problem);
+        if (verifyHashes) {
+            const std::string actual = sha256FileHex(full.string());
+            if (actual != file.sha256) {
+                fail(directory, "file '" + file.path +
+                                    "' does not match its SHA-256 in manifest.json (expected " +
+                                    file.sha256.substr(0, 12) + "..., found " +
+                                    actual.substr(0, 12) +
+                                    "...): it is corrupt, truncated or was modified");
+            }
+        }
+    }
+    return m;
+}
+
+BundleManifest parseBundleManifest(const std::string& text, const std::string& directory) {
+    const fs::path dir(directory);
     json root;
     try {
         root = json::parse(text);
@@ -115,9 +222,9 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     m.name = field<std::string>(root, "name", "", directory);
 
     const json image = field<json>(root, "image", "", directory);
-    m.imageWidth = field<int>(image, "width", "image.", directory);
-    m.imageHeight = field<int>(image, "height", "image.", directory);
-    m.imageChannels = field<int>(image, "channels", "image.", directory);
+    m.imageWidth = intField(image, "width", "image.", directory, INT_MIN, INT_MAX);
+    m.imageHeight = intField(image, "height", "image.", directory, INT_MIN, INT_MAX);
+    m.imageChannels = intField(image, "channels", "image.", directory, INT_MIN, INT_MAX);
     constexpr int kMaxImageSide = 16384;
     if (m.imageWidth < 1 || m.imageWidth > kMaxImageSide || m.imageHeight < 1 ||
         m.imageHeight > kMaxImageSide) {
@@ -143,17 +250,24 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
     const json schedule = field<json>(root, "schedule", "", directory);
     m.scheduleType = field<std::string>(schedule, "type", "schedule.", directory);
     if (m.scheduleType == "continuous") {
-        m.logSnrRange.lo = field<double>(schedule, "logsnr_min", "schedule.", directory);
-        m.logSnrRange.hi = field<double>(schedule, "logsnr_max", "schedule.", directory);
+        m.logSnrRange.lo =
+            numberField(schedule, "logsnr_min", "schedule.", directory, -1e308, 1e308);
+        m.logSnrRange.hi =
+            numberField(schedule, "logsnr_max", "schedule.", directory, -1e308, 1e308);
         constexpr double kMaxAbsLogSnr = 100.0;
         if (!(std::abs(m.logSnrRange.lo) <= kMaxAbsLogSnr &&
               std::abs(m.logSnrRange.hi) <= kMaxAbsLogSnr))
             fail(directory, "schedule log-SNR bounds must lie within [-100, 100]");
     } else if (m.scheduleType == "discrete") {
         const auto betas = field<std::string>(schedule, "beta_schedule", "schedule.", directory);
-        const auto betaStart = field<double>(schedule, "beta_start", "schedule.", directory);
-        const auto betaEnd = field<double>(schedule, "beta_end", "schedule.", directory);
-        const auto timesteps = field<int>(schedule, "timesteps", "schedule.", directory);
+        // Betas are probabilities; the step count bounds a loop (2^31 steps would hang the load).
+        constexpr int kMaxTimesteps = 100000;
+        const auto betaStart =
+            numberField(schedule, "beta_start", "schedule.", directory, 1e-12, 0.999);
+        const auto betaEnd =
+            numberField(schedule, "beta_end", "schedule.", directory, 1e-12, 0.999);
+        const auto timesteps =
+            intField(schedule, "timesteps", "schedule.", directory, 2, kMaxTimesteps);
         try {
             m.logSnrRange = discreteScheduleRange(betas, betaStart, betaEnd, timesteps);
         } catch (const Error& e) {
@@ -180,19 +294,6 @@ BundleManifest readBundle(const std::string& directory, bool verifyHashes) {
         file.sha256 = field<std::string>(entry, "sha256", "files." + role + ".", directory);
         if (!isSafeRelative(file.path))
             fail(directory, "file '" + file.path + "' escapes the bundle directory");
-        const fs::path full = dir / file.path;
-        if (!fs::is_regular_file(full))
-            fail(directory, "file '" + file.path + "' (" + role + ") is missing");
-        if (verifyHashes) {
-            const std::string actual = sha256FileHex(full.string());
-            if (actual != file.sha256) {
-                fail(directory, "file '" + file.path +
-                                    "' does not match its SHA-256 in manifest.json (expected " +
-                                    file.sha256.substr(0, 12) + "..., found " +
-                                    actual.substr(0, 12) +
-                                    "...): it is corrupt, truncated or was modified");
-            }
-        }
         m.files.emplace(role, std::move(file));
     }
     return m;

@@ -1,6 +1,9 @@
 #include "infolens/text/WordSpans.h"
 
 #include <cctype>
+#include <cstdio>
+
+#include "infolens/Error.h"
 
 namespace infolens {
 
@@ -34,7 +37,66 @@ int utf8Length(unsigned char lead) {
 
 }  // namespace
 
+std::size_t firstInvalidUtf8(const std::string& text) {
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        // Table 3-7 of the Unicode standard: the valid ranges of each byte after the lead.
+        int length = 0;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            if (c == 0xE0)
+                lo = 0xA0;  // overlong
+            if (c == 0xED)
+                hi = 0x9F;  // surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            if (c == 0xF0)
+                lo = 0x90;  // overlong
+            if (c == 0xF4)
+                hi = 0x8F;  // above U+10FFFF
+        } else {
+            return i;
+        }
+        if (n - i < static_cast<std::size_t>(length))
+            return i;
+        const auto second = static_cast<unsigned char>(text[i + 1]);
+        if (second < lo || second > hi)
+            return i;
+        for (int k = 2; k < length; ++k) {
+            const auto b = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+            if (b < 0x80 || b > 0xBF)
+                return i;
+        }
+        i += static_cast<std::size_t>(length);
+    }
+    return std::string::npos;
+}
+
+void checkPromptText(const std::string& prompt) {
+    if (prompt.size() > kMaxPromptBytes) {
+        throw Error("the prompt is " + std::to_string(prompt.size()) + " bytes long; at most " +
+                    std::to_string(kMaxPromptBytes) + " bytes are accepted");
+    }
+    const std::size_t bad = firstInvalidUtf8(prompt);
+    if (bad != std::string::npos) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(prompt[bad]));
+        throw Error("the prompt is not valid UTF-8 (byte " + std::string(byte) + " at offset " +
+                    std::to_string(bad) + " does not begin a well-formed character)");
+    }
+}
+
 std::vector<Span> segmentPrompt(const std::string& prompt) {
+    checkPromptText(prompt);
     std::vector<Span> spans;
     const int n = static_cast<int>(prompt.size());
     int i = 0;

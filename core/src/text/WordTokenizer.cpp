@@ -1,7 +1,7 @@
 #include "infolens/text/WordTokenizer.h"
 
 #include <algorithm>
-#include <fstream>
+#include <cstdint>
 
 #include "infolens/Error.h"
 #include "infolens/io/AtomicFile.h"
@@ -30,19 +30,33 @@ WordTokenizer::WordTokenizer(const std::vector<std::string>& words) {
 }
 
 WordTokenizer WordTokenizer::fromFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in)
-        throw Error("cannot open vocabulary '" + path + "'");
+    // A vocabulary is a few thousand short lines.
+    constexpr std::uint64_t kMaxVocabularyBytes = std::uint64_t(64) << 20;
+    const std::vector<unsigned char> bytes = readFileBytes(path, kMaxVocabularyBytes);
+    return fromText(std::string(bytes.begin(), bytes.end()), path);
+}
+
+WordTokenizer WordTokenizer::fromText(const std::string& text, const std::string& nameForErrors) {
+    const std::size_t bad = firstInvalidUtf8(text);
+    if (bad != std::string::npos) {
+        throw FormatError("vocabulary '" + nameForErrors + "' is not UTF-8 text (byte offset " +
+                          std::to_string(bad) + ")");
+    }
     std::vector<std::string> words;
-    std::string line;
-    while (std::getline(in, line)) {
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos)
+            end = text.size();
+        std::string line = text.substr(start, end - start);
         if (!line.empty() && line.back() == '\r')
             line.pop_back();
         if (!line.empty())
             words.push_back(line);
+        start = end + 1;
     }
     if (words.empty())
-        throw Error("vocabulary '" + path + "' is empty");
+        throw FormatError("vocabulary '" + nameForErrors + "' is empty");
     return WordTokenizer(words);
 }
 

@@ -82,7 +82,7 @@ std::shared_ptr<Model> openBuiltin(const std::string& spec, const Placement& pla
 }
 
 std::shared_ptr<Model> openBundle(const BundleManifest& manifest, const Placement& placement) {
-    const std::vector<unsigned char> bytes = readFileBytes(manifest.filePath("params"));
+    const std::vector<unsigned char> bytes = manifest.readVerifiedFile("params");
     nlohmann::json json;
     try {
         json = nlohmann::json::parse(bytes.begin(), bytes.end());

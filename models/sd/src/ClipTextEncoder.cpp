@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "infolens/Error.h"
+#include "infolens/model/Attention.h"
 #include "infolens/models/sd/SdWeights.h"
 
 namespace infolens {
@@ -162,7 +163,6 @@ torch::Tensor ClipTextEncoder::forward(const torch::Tensor& ids) const {
         m_positionEmbedding.unsqueeze(0);
     const torch::Tensor causal =
         torch::full({length, length}, -std::numeric_limits<float>::infinity(), x.options()).triu(1);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
     for (const Layer& layer : m_layers) {
         const torch::Tensor h = layerNorm(x, layer.ln1Weight, layer.ln1Bias);
         const std::vector<torch::Tensor> qkv =
@@ -171,10 +171,9 @@ torch::Tensor ClipTextEncoder::forward(const torch::Tensor& ids) const {
             return t.view({batch, length, heads, headDim}).transpose(1, 2);  // [B, H, L, D]
         };
         const torch::Tensor q = split(qkv[0]), k = split(qkv[1]), v = split(qkv[2]);
-        const torch::Tensor attention =
-            torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale + causal, -1);
-        const torch::Tensor context =
-            torch::matmul(attention, v).transpose(1, 2).reshape({batch, length, width});
+        const torch::Tensor context = scaledDotProductAttention(q, k, v, causal)
+                                          .transpose(1, 2)
+                                          .reshape({batch, length, width});
         x = x + linear(context, layer.outWeight, layer.outBias);
         torch::Tensor m =
             linear(layerNorm(x, layer.ln2Weight, layer.ln2Bias), layer.fc1Weight, layer.fc1Bias);

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "infolens/Error.h"
+#include "infolens/text/WordSpans.h"
 
 namespace infolens {
 
@@ -227,6 +228,7 @@ std::vector<std::string> ClipTokenizer::bpe(const std::string& piece) const {
 }
 
 std::vector<ClipToken> ClipTokenizer::encode(const std::string& prompt) const {
+    checkPromptText(prompt);  // ICU would silently replace invalid bytes with U+FFFD
     const std::vector<CodePoint> text = cleaned(prompt);
     std::vector<bool> gapBefore(text.size(), false);
     for (std::size_t i = 1; i < text.size(); ++i) {

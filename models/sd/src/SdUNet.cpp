@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "infolens/Error.h"
+#include "infolens/model/Attention.h"
 #include "infolens/models/sd/SdWeights.h"
 
 namespace infolens {
@@ -142,18 +143,25 @@ torch::Tensor SdUNet::attention(const torch::Tensor& x, const torch::Tensor& con
     auto split = [&](const torch::Tensor& t, int64_t len) {
         return t.view({b, len, heads, dim}).transpose(1, 2);  // [b, heads, len, dim]
     };
+    if (!m_capture || recordHeight <= 0) {
+        // Fused kernels on LibTorch 2.x (no [n, m] score matrix per head on CUDA); the same
+        // formula as below on 1.13.
+        const torch::Tensor out = scaledDotProductAttention(split(q, n), split(k, m), split(v, m))
+                                      .transpose(1, 2)
+                                      .reshape({b, n, width});
+        return linear(out, name + ".to_out.0");
+    }
+    // The readout needs the probabilities themselves.
     const torch::Tensor weights =
         torch::softmax(torch::matmul(split(q, n), split(k, m).transpose(-2, -1)) *
                            (1.0 / std::sqrt(static_cast<double>(dim))),
                        -1);
-    if (m_capture && recordHeight > 0) {
-        // Averaged over heads at once: all heads of all layers would not fit at 64x64 latents.
-        const torch::Tensor maps =
-            weights.mean(1).transpose(1, 2).reshape({b, m, recordHeight, recordWidth});
-        if (m_captured.size() <= m_captureLayer)
-            m_captured.resize(m_captureLayer + 1);
-        m_captured[m_captureLayer++].push_back(maps.to(torch::kCPU, torch::kFloat32));
-    }
+    // Averaged over heads at once: all heads of all layers would not fit at 64x64 latents.
+    const torch::Tensor maps =
+        weights.mean(1).transpose(1, 2).reshape({b, m, recordHeight, recordWidth});
+    if (m_captured.size() <= m_captureLayer)
+        m_captured.resize(m_captureLayer + 1);
+    m_captured[m_captureLayer++].push_back(maps.to(torch::kCPU, torch::kFloat32));
     const torch::Tensor out =
         torch::matmul(weights, split(v, m)).transpose(1, 2).reshape({b, n, width});
     return linear(out, name + ".to_out.0");

@@ -28,7 +28,7 @@ void ShapesNetworks::eval() {
 
 std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest& manifest,
                                                            const Placement& placement) {
-    const std::vector<unsigned char> bytes = readFileBytes(manifest.filePath("config"));
+    const std::vector<unsigned char> bytes = manifest.readVerifiedFile("config");
     nlohmann::json json;
     try {
         json = nlohmann::json::parse(bytes.begin(), bytes.end());
@@ -36,8 +36,11 @@ std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest&
         throw Error("model bundle '" + manifest.directory + "': config is not valid JSON (" +
                     e.what() + ")");
     }
+    const std::vector<unsigned char> vocabularyBytes = manifest.readVerifiedFile("vocabulary");
+    const std::string vocabulary(vocabularyBytes.begin(), vocabularyBytes.end());
     auto nets = std::make_shared<ShapesNetworks>(
-        shapesModelConfigFromJson(json), WordTokenizer::fromFile(manifest.filePath("vocabulary")));
+        shapesModelConfigFromJson(json),
+        WordTokenizer::fromText(vocabulary, manifest.filePath("vocabulary")));
     loadModuleWeights(nets->autoencoder, manifest.filePath("autoencoder"));
     loadModuleWeights(nets->textEncoder, manifest.filePath("text_encoder"));
     loadModuleWeights(nets->unet, manifest.filePath("denoiser"));

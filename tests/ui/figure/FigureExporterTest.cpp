@@ -375,3 +375,28 @@ TEST_CASE("write an example figure", "[.example]") {
     own.panels[1].placeholder = "_";
     infolens::ui::exportFigurePng(QString::fromUtf8(base + "-per-panel.png"), own, 200);
 }
+
+// Issue 16: a paper column (3.5 in) and a full page (7 in) are exactly that wide at any DPI, the
+// panels fit inside it, and the legend says which colour scale the panels use.
+TEST_CASE("size presets give the width in inches times the DPI", "[figure]") {
+    FigureContent content = sampleContent(7);
+    const double natural = infolens::ui::figureSizePoints(content).width();
+    for (const double inches : {infolens::ui::kPaperColumnInches, infolens::ui::kFullPageInches}) {
+        content.widthInches = inches;
+        REQUIRE(infolens::ui::figureSizePoints(content).width() == inches * 72.0);
+        for (const int dpi : {100, 300}) {
+            const QImage image = infolens::ui::renderFigure(content, dpi);
+            CHECK(image.width() == static_cast<int>(std::lround(inches * dpi)));
+        }
+        // Narrower than the natural figure: the same text, in more rows.
+        CHECK(infolens::ui::figureSizePoints(content).width() < natural);
+    }
+    content.widthInches = 0.0;
+    content.perPanelScale = false;
+    CHECK(infolens::ui::figureText(content).legend.contains("share one colour scale"));
+    content.perPanelScale = true;
+    for (FigurePanel& panel : content.panels)
+        panel.mapMax = 0.5;
+    CHECK(infolens::ui::figureText(content).legend.contains("its own colour scale"));
+    CHECK_FALSE(infolens::ui::figureText(content).legend.contains("share one colour scale"));
+}

@@ -62,6 +62,10 @@ struct PairResult {
     torch::Tensor ioMapSe;  // [H, W] float64, per-pixel standard error
     torch::Tensor isMap;    // [H, W] float64 when EngineSettings::standardMaps, else undefined
     std::vector<IntegrandSample> integrand;
+    // Draws behind this pair's numbers: the first `draws` of the run. Fewer than the run's when
+    // the pair was retired (InfoEngine::retirePair) once it had converged.
+    int draws = 0;
+    bool retired = false;
 };
 
 // A progress report. Immutable once published: tensors are owned copies.
@@ -69,6 +73,7 @@ struct Snapshot {
     int drawsDone = 0;
     int drawsTotal = 0;
     std::int64_t evaluations = 0;  // denoiser rows evaluated so far
+    std::int64_t reusedRows = 0;   // rows taken from the prediction cache instead
     int batches = 0;
     int batchRows = 0;  // denoiser rows per call in the last batch (halved after out-of-memory)
     std::vector<std::string> notices;  // e.g. "out of memory at 16 rows; continuing with 8"
@@ -109,10 +114,49 @@ class InfoEngine {
     void clearTextCache() { m_textCache.clear(); }
     std::size_t textCacheSize() const { return m_textCache.size(); }
 
+    // Only from the progress callback of a running run: the pair's numbers freeze at the draws
+    // done so far, and its conditions leave later batches unless an active pair still needs them.
+    // The run finishes once every pair is retired. Cleared at the start of every run.
+    void retirePair(std::size_t pairIndex);
+
+    // Keeps up to `bytes` of denoiser predictions per (condition, draw) for the image, seed and
+    // sampler of the last runs, so that a later run (an edit of the prompt) evaluates only the
+    // conditions it has not seen: "" and every unchanged variant are reused. A prediction depends
+    // only on (image, condition, draw) because the draw's log-SNR and noise are counter-based.
+    // 0 (the default) turns the cache off and frees it.
+    void setPredictionCacheBytes(std::size_t bytes);
+    std::size_t predictionCacheBytes() const { return m_cache.bytes; }
+    std::size_t predictionCacheEntries() const { return m_cache.entries; }
+
   private:
+    struct PredictionCache {
+        std::size_t limit = 0;
+        std::size_t bytes = 0;
+        std::size_t entries = 0;
+        std::uint64_t clock = 0;
+        // What every entry was computed for; a run with anything else clears the cache.
+        torch::Tensor x;
+        std::uint64_t seed = 0;
+        SamplerKind sampler = SamplerKind::Stratified;
+        int replicas = 0;
+        double clip = 0.0;
+        struct Condition {
+            std::unordered_map<std::int64_t, torch::Tensor> byDraw;  // eps [C, H, W]
+            std::uint64_t lastUsed = 0;
+        };
+        std::unordered_map<std::string, Condition> conditions;
+        void clear() {
+            conditions.clear();
+            bytes = 0;
+            entries = 0;
+        }
+    };
+
     std::shared_ptr<Denoiser> m_denoiser;
     std::shared_ptr<TextEncoder> m_encoder;
     std::unordered_map<std::string, TextEncoding> m_textCache;
+    std::vector<bool> m_retired;
+    PredictionCache m_cache;
 };
 
 // Mean and standard error from replica means (batch means over independent randomisations),

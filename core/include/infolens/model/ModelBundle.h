@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,12 +31,25 @@ struct BundleManifest {
     std::string manifestSha256;               // identity of the bundle (covers all file hashes)
 
     std::string filePath(const std::string& role) const;  // absolute path of a verified file
+
+    // The file's bytes, read once and checked against its SHA-256 in the manifest: the bytes
+    // returned are the bytes hashed, so a file swapped after readBundle cannot slip through.
+    // Families parse configs, vocabularies and parameters from this buffer. Throws ModelError on a
+    // mismatch, a file that is not a regular file inside the bundle, or one over maxBytes.
+    std::vector<unsigned char> readVerifiedFile(const std::string& role,
+                                                std::uint64_t maxBytes = std::uint64_t(1)
+                                                                         << 30) const;
 };
 
-// Reads and validates a bundle directory: every field present and well-formed, every listed file
-// present and matching its SHA-256. Any problem throws infolens::Error with a message naming the
-// file or field; nothing is loaded from an unverified file.
+// Reads and validates a bundle directory: every field present and well-formed, numbers in range,
+// every listed file a regular file inside the bundle (no component of its path a symbolic link, no
+// "..", not absolute) and matching its SHA-256. Any problem throws infolens::Error with a message
+// naming the file or field; nothing is loaded from an unverified file.
 BundleManifest readBundle(const std::string& directory, bool verifyHashes = true);
+
+// The manifest's fields from its text, validated as readBundle does, without touching the file
+// system (the listed files are not checked): readBundle's first half, and the fuzzers' entry.
+BundleManifest parseBundleManifest(const std::string& manifestText, const std::string& directory);
 
 // Writes manifest.json for files already in `manifest.directory`, filling in their hashes.
 void writeBundleManifest(BundleManifest& manifest);

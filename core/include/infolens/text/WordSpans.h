@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,23 @@ struct Span {
     bool operator==(const Span& o) const { return begin == o.begin && end == o.end; }
 };
 
-// Splits a UTF-8 prompt into words and punctuation. A word is a run of letters, digits and any
-// non-ASCII code points, with inner apostrophes and hyphens kept ("don't", "x-ray"). Whitespace
-// separates and belongs to no span.
+// Longest prompt accepted, in bytes: far above any model's token limit (a 100 kB prompt is still
+// segmented and then refused by the model's own limit with a clear message), and low enough that
+// byte offsets fit an int.
+inline constexpr std::size_t kMaxPromptBytes = std::size_t(1) << 20;
+
+// Byte offset of the first byte that does not belong to well-formed UTF-8 (stray continuation
+// bytes, truncated sequences, overlong forms, UTF-16 surrogates, code points above U+10FFFF), or
+// std::string::npos when the whole text is well-formed. NUL is a valid code point.
+std::size_t firstInvalidUtf8(const std::string& text);
+
+// Throws infolens::Error when the prompt is not well-formed UTF-8 (naming the byte offset and
+// value) or is longer than kMaxPromptBytes. Every tokenizer calls this through segmentPrompt.
+void checkPromptText(const std::string& prompt);
+
+// Splits a UTF-8 prompt into words and punctuation (checkPromptText first: invalid UTF-8 throws). A
+// word is a run of letters, digits and any non-ASCII code points, with inner apostrophes and
+// hyphens kept ("don't", "x-ray"). Whitespace separates and belongs to no span.
 std::vector<Span> segmentPrompt(const std::string& prompt);
 
 // The prompt with the span removed as a whole unit: never a substring replace, so omitting "bed"

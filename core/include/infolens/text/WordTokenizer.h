@@ -24,6 +24,9 @@ class WordTokenizer {
 
     explicit WordTokenizer(const std::vector<std::string>& words);
     static WordTokenizer fromFile(const std::string& path);  // one word per line
+    // One word per line, from bytes already read (a bundle's verified vocabulary). Throws
+    // infolens::Error naming nameForErrors when the text is empty or not UTF-8.
+    static WordTokenizer fromText(const std::string& text, const std::string& nameForErrors);
     void save(const std::string& path) const;
 
     Tokenization tokenize(const std::string& prompt) const;

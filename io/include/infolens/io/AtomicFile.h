@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +11,20 @@ namespace infolens {
 // then renamed over it. A failure removes the temporary and throws infolens::Error.
 void writeFileAtomically(const std::string& path, std::string_view bytes);
 
-// Reads a whole file; throws infolens::Error naming the path when it cannot be read.
-std::vector<unsigned char> readFileBytes(const std::string& path);
+// Default cap for readFileBytes: every file InfoLens reads whole (images, NPY, JSON, configs) is
+// far smaller; model weights go through torch::load, not this.
+inline constexpr std::uint64_t kMaxReadFileBytes = std::uint64_t(2) << 30;
+
+// Reads a whole regular file of at most maxBytes; throws infolens::Error naming the path when it
+// does not exist, is not a regular file (a folder, a FIFO, a device, a socket: these are refused
+// before anything blocks on them), is larger than maxBytes (checked before reading) or cannot be
+// read. Symlinks to regular files are followed.
+std::vector<unsigned char> readFileBytes(const std::string& path,
+                                         std::uint64_t maxBytes = kMaxReadFileBytes);
+
+// Empty when `path` (following symlinks) is a regular file; otherwise what it is instead, as a
+// phrase for a message: "does not exist", "is a folder", "is a named pipe (FIFO)", "is a device",
+// "is a socket".
+std::string notRegularFileReason(const std::string& path);
 
 }  // namespace infolens

@@ -13,12 +13,18 @@ struct Image {
     std::vector<std::uint8_t> rgb;
 };
 
-constexpr std::int64_t kMaxImagePixels = std::int64_t(1) << 28;
-constexpr std::int64_t kMaxImageFileBytes = std::int64_t(1) << 30;
+// Limits checked on the header, before any pixel is decoded: each side at most kMaxImageSide, at
+// most kMaxImagePixels pixels (decoded RGB: at most 192 MiB), and the file at most
+// kMaxImageFileBytes (checked before it is read).
+constexpr std::int64_t kMaxImageSide = 8192;
+constexpr std::int64_t kMaxImagePixels = kMaxImageSide * kMaxImageSide;
+constexpr std::int64_t kMaxImageFileBytes = std::int64_t(256) << 20;
 
-// Loads PNG, JPEG or BMP. Refuses, with a message naming the file and the reason, a missing or
-// empty file, data that is not a supported image, a header claiming more than kMaxImagePixels
-// pixels, and truncated data. Throws infolens::Error.
+// Loads PNG, JPEG or BMP, the decoder chosen by the file's first bytes (never by its extension;
+// only these three decoders are compiled in). Refuses, with a message naming the file and the
+// reason, a missing or empty file, a folder, FIFO or device, a file over kMaxImageFileBytes, any
+// other format (a GIF renamed .png is named as a GIF), a header over the size limits, and
+// truncated or corrupt data. Throws infolens::Error.
 Image loadImage(const std::string& path);
 Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& nameForErrors);
 

@@ -28,6 +28,8 @@ inline constexpr int kSessionVersion = 1;
 // sampling.sampleCap must lie in 1..kMaxSessionSampleCap (draws of the estimator; the app's
 // default is 128).
 inline constexpr int kMaxSessionSampleCap = 4096;
+// A session is a few kilobytes; larger files are refused before they are read.
+inline constexpr std::uint64_t kMaxSessionBytes = std::uint64_t(16) << 20;
 
 struct SessionState {
     int version = kSessionVersion;
@@ -55,6 +57,16 @@ struct SessionState {
     int selectedWord = -1;           // -1: the whole prompt's MI map
     std::string savedBy;             // e.g. "InfoLens 0.1.0"
     std::string savedAt;             // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
+
+    // Set by loadSession only (never saved): facts about imagePath the app must put to the user
+    // before opening the image. A session from someone else can name any file.
+    // - imagePathEscapes: the stored path was relative and climbs out of the session's folder
+    //   with ".." (e.g. "../../home/me/.ssh/id_rsa.png"); the app asks before opening it.
+    // - imagePathIsSymlink: the image path is a symbolic link (imagePathNotice names its target).
+    // imagePathNotice: one sentence for the user describing the above; empty when neither holds.
+    bool imagePathEscapes = false;
+    bool imagePathIsSymlink = false;
+    std::string imagePathNotice;
 };
 
 // Every field is required in version 1; fields this version does not know are ignored. A missing
@@ -65,8 +77,11 @@ SessionState sessionFromJson(const nlohmann::json& json, const std::string& name
 
 // Pretty-printed JSON, written atomically (a failure leaves any previous file untouched).
 void saveSession(const std::string& path, const SessionState& state);
-// Throws infolens::Error for a missing or unreadable file, invalid JSON (with the parser's
-// message), or any problem sessionFromJson reports.
+// Throws infolens::Error for a missing or unreadable file, a folder, FIFO or device, a file over
+// kMaxSessionBytes (checked before reading), invalid JSON (with the parser's message), or any
+// problem sessionFromJson reports. An image path naming a folder, FIFO, device or socket is refused
+// (FormatError naming both files); a missing image is not an error (the app reports it). See
+// SessionState::imagePathEscapes / imagePathIsSymlink for what is reported rather than refused.
 SessionState loadSession(const std::string& path);
 
 // Where a session keeps an image that has no file yet (a generated one): a PNG beside the session,

@@ -29,6 +29,10 @@ struct WordResult {
     std::vector<float> map;    // bits per image pixel, mapWidth x mapHeight; sums to bits/cell
     std::vector<float> mapSe;  // per-pixel standard error, same units
     std::vector<IntegrandPoint> integrand;
+    // Draws behind this word's numbers: a word that met its SE target stops early (per-word
+    // stopping), so its count can be below the result's drawsDone.
+    int draws = 0;
+    bool converged = false;  // met the target under the stopping rule; its numbers are final
 };
 
 struct LiveResult {

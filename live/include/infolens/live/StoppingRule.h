@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 // When the live worker may call a result converged. No LibTorch: the rule sees only estimates.
@@ -40,6 +41,23 @@ class StoppingRule {
     int m_lastChecked = 0;
     int m_passes = 0;
     int m_checks = 0;
+};
+
+// One StoppingRule per estimate (per word): each stops on its own once it passes the honest rule,
+// so the engine can stop paying for it while the others go on. A stopped estimate's SE is that
+// of its own draws, which the rule saw pass at two consecutive aligned checks.
+class PerEstimateStopping {
+  public:
+    PerEstimateStopping(StoppingSettings settings, std::size_t count);
+
+    // Returns the indices that converged at this snapshot (each is reported once); estimates that
+    // converged earlier are not looked at again (they are frozen).
+    std::vector<std::size_t> observe(int drawsDone, const std::vector<EstimateView>& estimates);
+    [[nodiscard]] bool converged(std::size_t index) const { return m_rules[index].converged(); }
+    [[nodiscard]] bool converged() const;  // every estimate
+
+  private:
+    std::vector<StoppingRule> m_rules;
 };
 
 }  // namespace infolens

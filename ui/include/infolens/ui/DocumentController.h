@@ -139,7 +139,7 @@ class DocumentController : public QObject {
 
   private:
     struct Pending;
-    void checkModelUsable() const;  // throws when the model failed or works without images
+    void checkModelUsable() const;        // throws when the model failed or works without images
     bool readImage(const QString& path);  // openImage without asking about unsaved changes
     QString snapshot() const;             // what isModified compares
     void markUnmodified();

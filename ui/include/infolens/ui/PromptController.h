@@ -19,9 +19,9 @@ class PromptEditor;
 // The prompt and its per-word modes (omit or placeholder): typing in the editor, modes that follow
 // their words through edits (by text, then by position; carried from the last committed prompt,
 // so retyping the whole prompt keeps them), and undo/redo of both. A mode that cannot follow
-// (its word is gone) is reset with a notice (modesReset). A burst of typing is committed as one undo
-// step once it pauses for the debounce interval (the app's one debounce); every commit, undo and
-// redo emits changed(), the signal to compute again.
+// (its word is gone) is reset with a notice (modesReset). A burst of typing is committed as one
+// undo step once it pauses for the debounce interval (the app's one debounce); every commit, undo
+// and redo emits changed(), the signal to compute again.
 class PromptController : public QObject {
     Q_OBJECT
   public:
@@ -87,7 +87,7 @@ class PromptController : public QObject {
     QString m_committedPrompt;
     std::vector<WordMode> m_committedModes;
     std::vector<std::string> m_committedWords;  // the words m_committedModes belong to
-    std::vector<WordMode> m_modes;               // of the words shown (typing may be pending)
+    std::vector<WordMode> m_modes;              // of the words shown (typing may be pending)
     std::vector<std::string> m_shownWords;
     std::vector<std::string> m_dropped;  // placeholder words the shown prompt no longer has
     QString m_placeholder = "_";

@@ -37,6 +37,23 @@ if [ -z "$build" ]; then
 fi
 if [ "$skip_build" = 0 ]; then
   prefix=""
+  dep_args=()
+  deps=""
+  # Debian packages carried from scripts/fetch-device-deps.sh, unpacked into a private prefix.
+  if ls "$root"/.device-deps/*.deb > /dev/null 2>&1; then
+    deps=/tmp/infolens-deps
+    mkdir -p "$deps"
+    for deb in "$root"/.device-deps/*.deb; do dpkg-deb -x "$deb" "$deps"; done
+    export CPATH="$deps/usr/include:$deps/usr/include/x86_64-linux-gnu${CPATH:+:$CPATH}"
+    export LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu${LIBRARY_PATH:+:$LIBRARY_PATH}"
+    export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export PKG_CONFIG_PATH="$deps/usr/lib/x86_64-linux-gnu/pkgconfig:$deps/usr/share/pkgconfig"
+    export PKG_CONFIG_SYSROOT_DIR="$deps"
+    [ -x "$deps/usr/bin/pkgconf" ] && ! command -v pkg-config > /dev/null && \
+      export PKG_CONFIG_EXECUTABLE="$deps/usr/bin/pkgconf" PATH="$deps/usr/bin:$PATH"
+    dep_args=(-DCMAKE_PREFIX_PATH="$deps/usr" -DOPENSSL_ROOT_DIR="$deps/usr")
+    say "using carried Debian packages unpacked in $deps"
+  fi
   if [ "$dry" = 0 ] && python3 -c 'import torch' 2>/dev/null; then
     prefix="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
     say "LibTorch from pip PyTorch $(python3 -c 'import torch; print(torch.__version__, torch.version.cuda)') at $prefix"
@@ -44,8 +61,15 @@ if [ "$skip_build" = 0 ]; then
     say "LibTorch from the system (find_package(Torch))"
   fi
   if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFOLENS_BUILD_UI=OFF \
-      ${prefix:+-DCMAKE_PREFIX_PATH="$prefix"} >> "$log" 2>&1
+    # Missing headers or libraries stop here, with CMake's message in the log.
+    if ! cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFOLENS_BUILD_UI=OFF \
+      "${dep_args[@]}" ${prefix:+-DCMAKE_PREFIX_PATH="$prefix${deps:+;$deps/usr}"} \
+      ${PKG_CONFIG_EXECUTABLE:+-DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG_EXECUTABLE"} >> "$log" 2>&1; then
+      say "configure failed (missing packages? run scripts/fetch-device-deps.sh here and carry" \
+          ".device-deps); last lines:"
+      tail -20 "$log" >&2
+      exit 1
+    fi
   fi
   say "building (core only) with $(nproc) jobs"
   cmake --build "$build" -j "$(nproc)" --target infolens-cli infolens_cuda_tests >> "$log" 2>&1

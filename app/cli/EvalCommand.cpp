@@ -28,6 +28,8 @@ int evalCommand(int argc, char** argv) {
                {"attention-passes", "P", "denoiser passes averaged for attention maps", "8"},
                {"sampler", "iid|stratified", "log-SNR sampler", "stratified"},
                {"seed", "N", "seed", "0"},
+               {"device", "D", "auto (CUDA when available), cpu, cuda or cuda:N", "auto"},
+               {"dtype", "T", "float32, float16 or bfloat16", "float32"},
                {"json", "", "print JSON (the only output format)", ""}});
     if (!args.parse(argc, argv))
         return 0;
@@ -40,12 +42,15 @@ int evalCommand(int argc, char** argv) {
     config.attentionPasses = args.integer("attention-passes", 1, 1024);
     config.sampler = samplerKindFromString(args.text("sampler"));
     config.seed = args.unsignedInteger("seed");
-    const ShapesModelHandle handle = openShapesModel(args.text("model"));
+    const ShapesModelHandle handle =
+        openShapesModel(args.text("model"), parsePlacement(args.text("device"), args.text("dtype")));
     const auto& model = handle.model;
     const ShapesEvalResult result = evaluateShapesModel(
         handle, config, [](const std::string& line) { std::cerr << line << std::endl; });
     nlohmann::json json = toJson(result, config);
     json["model"] = {{"name", model->name}, {"hash", model->hash}};
+    json["device"] = deviceName(model->placement.device);
+    json["dtype"] = dtypeName(model->placement.dtype);
     std::cout << json.dump(2) << "\n";
     return 0;
 }

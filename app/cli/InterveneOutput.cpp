@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "Commands.h"
+#include "MapsOutput.h"
 #include "infolens/io/AtomicFile.h"
 #include "infolens/io/ImageIO.h"
 #include "infolens/io/Npy.h"
@@ -23,19 +24,8 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kMinPngSide = 256;
 
-std::string lower(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::vector<float> toFloats(const torch::Tensor& map) {
-    const torch::Tensor f = map.to(torch::kCPU, torch::kFloat32).contiguous();
-    return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
-}
-
 void writeNpy(const fs::path& path, const torch::Tensor& map) {
-    writeNpyFloat32(path.string(), toFloats(map), {map.size(0), map.size(1)});
+    writeNpyFloat32(path.string(), mapToFloats(map), {map.size(0), map.size(1)});
 }
 
 // Viridis from 0 to the map's own maximum, enlarged by whole pixels so small maps stay visible.
@@ -44,7 +34,7 @@ void writeMapPng(const fs::path& path, const torch::Tensor& map) {
     const int scale = std::max(1, kMinPngSide / std::max(h, w));
     const float hi = std::max(1e-20f, map.max().item<float>());
     const std::vector<std::uint8_t> rgb =
-        applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
+        applyColormap(mapToFloats(map), 0.0f, hi, colormapLut("viridis"));
     std::vector<std::uint8_t> big(static_cast<std::size_t>(w * scale) * h * scale * 3);
     for (int y = 0; y < h * scale; ++y) {
         for (int x = 0; x < w * scale; ++x) {
@@ -72,7 +62,7 @@ int resolveWord(const std::string& value, const Tokenization& tokens) {
     const int words = static_cast<int>(tokens.words.size());
     std::vector<int> byText;
     for (int w = 0; w < words; ++w) {
-        if (lower(tokens.words[static_cast<std::size_t>(w)].text) == lower(value))
+        if (lowerAscii(tokens.words[static_cast<std::size_t>(w)].text) == lowerAscii(value))
             byText.push_back(w);
     }
     const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {

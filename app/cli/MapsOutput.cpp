@@ -34,17 +34,6 @@ std::string fileSafe(const std::string& word) {
     return out.substr(0, 40);
 }
 
-std::string lower(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-std::vector<float> toFloats(const torch::Tensor& map) {
-    const torch::Tensor f = map.to(torch::kCPU, torch::kFloat32).contiguous();
-    return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
-}
-
 // Colour-maps one [H, W] map on a shared scale, enlarged by whole pixels so small maps stay
 // visible.
 void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
@@ -52,7 +41,7 @@ void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
     const int sx = std::max(1, kMinPngSide / w);
     const int sy = h == 1 ? std::max(1, kMinPngSide / 8) : std::max(1, kMinPngSide / h);
     const std::vector<std::uint8_t> rgb =
-        applyColormap(toFloats(map), 0.0f, hi, colormapLut("viridis"));
+        applyColormap(mapToFloats(map), 0.0f, hi, colormapLut("viridis"));
     std::vector<std::uint8_t> big(static_cast<std::size_t>(w * sx) * h * sy * 3);
     for (int y = 0; y < h * sy; ++y) {
         for (int x = 0; x < w * sx; ++x) {
@@ -69,7 +58,7 @@ void writeMapPng(const std::string& path, const torch::Tensor& map, float hi) {
 void writeOverlayPng(const std::string& path, const Image& image, const torch::Tensor& map,
                      float hi) {
     const std::vector<std::uint8_t> base = toRgba(image);
-    const std::vector<float> values = toFloats(map);
+    const std::vector<float> values = mapToFloats(map);
     const std::vector<std::uint8_t> lut = lutRgba("viridis");
     OverlayInputs in;
     in.base = base.data();
@@ -97,8 +86,9 @@ InfoPlan planOf(const MapsRequest& request, const Tokenization& tokens,
         return InfoPlan::wordsOf(request.prompt, encoder, mode, request.placeholderText);
     std::vector<Span> units;
     for (const std::string& wanted : request.words) {
-        const auto it = std::find_if(tokens.words.begin(), tokens.words.end(),
-                                     [&](const Word& w) { return lower(w.text) == lower(wanted); });
+        const auto it = std::find_if(tokens.words.begin(), tokens.words.end(), [&](const Word& w) {
+            return lowerAscii(w.text) == lowerAscii(wanted);
+        });
         if (it == tokens.words.end())
             throw Error("word '" + wanted + "' is not a word of the prompt '" + request.prompt +
                         "'");
@@ -109,6 +99,17 @@ InfoPlan planOf(const MapsRequest& request, const Tokenization& tokens,
 }
 
 }  // namespace
+
+std::vector<float> mapToFloats(const torch::Tensor& map) {
+    const torch::Tensor f = map.to(torch::kCPU, torch::kFloat32).contiguous();
+    return {f.data_ptr<float>(), f.data_ptr<float>() + f.numel()};
+}
+
+std::string lowerAscii(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
 
 torch::Tensor loadMapsData(Model& model, const std::string& image, const std::string& source,
                            std::uint64_t seed, nlohmann::json& description, Image& baseImage) {
@@ -202,8 +203,8 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
             } else {
                 writeOverlayPng(png, baseImage, p.ioMap / kLn2, hi);
             }
-            writeNpyFloat32((fs::path(outDir) / (stem.str() + ".npy")).string(), toFloats(p.ioMap),
-                            {p.ioMap.size(0), p.ioMap.size(1)});
+            writeNpyFloat32((fs::path(outDir) / (stem.str() + ".npy")).string(),
+                            mapToFloats(p.ioMap), {p.ioMap.size(0), p.ioMap.size(1)});
             entry["map_png"] = stem.str() + ".png";
             entry["map_npy"] = stem.str() + ".npy";
         }

@@ -40,4 +40,9 @@ void printMapsSummary(const nlohmann::json& values, const std::string& outDir);
 torch::Tensor loadMapsData(Model& model, const std::string& image, const std::string& source,
                            std::uint64_t seed, nlohmann::json& description, Image& baseImage);
 
+// A map's values as float32 on the CPU, row-major (for NPY and the colormap).
+std::vector<float> mapToFloats(const torch::Tensor& map);
+// ASCII lower case: words are matched case-insensitively.
+std::string lowerAscii(std::string text);
+
 }  // namespace infolens::cli

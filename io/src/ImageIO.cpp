@@ -81,6 +81,55 @@ bool jpegHasEndMarker(const std::vector<unsigned char>& bytes) {
     return end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
 }
 
+// stb_image 2.27 (Debian's) trusts a JPEG Huffman table's code counts: more than 256 codes write
+// past its 257-entry size table and 256-entry value table (found by fuzz_image; fixed upstream in
+// 2.28). The header is Debian's, so every DHT segment is checked here before stb sees the file.
+// Walks the marker segments by their lengths (skipping entropy-coded data between scans, where
+// 0xFF is always stuffed as FF 00), so payloads of other segments are never misread as markers.
+std::string jpegHuffmanProblem(const std::vector<unsigned char>& bytes) {
+    const std::size_t n = bytes.size();
+    std::size_t p = 2;
+    while (p + 1 < n) {
+        if (bytes[p] != 0xFF) {
+            ++p;
+            continue;
+        }
+        const unsigned char marker = bytes[p + 1];
+        if (marker == 0xFF) {
+            ++p;
+            continue;
+        }
+        if (marker == 0x00 || marker == 0x01 || marker == 0xD8 ||
+            (marker >= 0xD0 && marker <= 0xD7)) {
+            p += 2;
+            continue;
+        }
+        if (marker == 0xD9 || p + 4 > n)
+            break;
+        const std::size_t length = (std::size_t(bytes[p + 2]) << 8) | bytes[p + 3];
+        if (marker == 0xC4) {
+            // Exactly stb's loop: tables are read while the declared length lasts, and the last
+            // one is read whole even if it runs past the segment's end or the file's.
+            std::int64_t left = static_cast<std::int64_t>(length) - 2;
+            std::size_t q = p + 4;
+            // Past the end of the file stb reads zeros.
+            while (left > 0 && q < n) {
+                std::size_t codes = 0;
+                for (std::size_t i = 1; i <= 16 && q + i < n; ++i)
+                    codes += bytes[q + i];
+                if (codes > 256) {
+                    return "has a Huffman table with " + std::to_string(codes) +
+                           " codes (a JPEG allows at most 256)";
+                }
+                q += 17 + codes;
+                left -= static_cast<std::int64_t>(17 + codes);
+            }
+        }
+        p += 2 + length;
+    }
+    return {};
+}
+
 std::uint32_t bigEndian32(const unsigned char* p) {
     return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
            p[3];
@@ -134,6 +183,12 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
         throw FormatError("'" + name + "' is too large to be an image this program reads");
     }
     const ImageFormat format = detectFormat(bytes, name);
+    // Before stbi_info: reading a JPEG's header already builds its Huffman tables.
+    if (format == ImageFormat::Jpeg) {
+        const std::string problem = jpegHuffmanProblem(bytes);
+        if (!problem.empty())
+            throw FormatError("'" + name + "' is a corrupt JPEG: it " + problem);
+    }
     const auto* data = bytes.data();
     const int length = static_cast<int>(bytes.size());
     std::int64_t headerWidth = 0, headerHeight = 0;

@@ -330,18 +330,23 @@ void checkImagePath(const std::string& sessionPath, const std::string& storedPat
 
 }  // namespace
 
+SessionState parseSession(const std::vector<unsigned char>& bytes, const std::string& name) {
+    json j;
+    try {
+        j = json::parse(bytes.begin(), bytes.end());
+    } catch (const json::exception& e) {
+        // Not only parse_error: a number too large for a double is out_of_range (found by
+        // fuzz_session), which used to escape as an internal error.
+        throw FormatError("session file '" + name + "' is not valid JSON: " + e.what());
+    }
+    return sessionFromJson(j, name);
+}
+
 SessionState loadSession(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(fs::status(path, ec)))
         throw IoError("session file '" + path + "' does not exist");
-    const std::vector<unsigned char> bytes = readFileBytes(path, kMaxSessionBytes);
-    json j;
-    try {
-        j = json::parse(bytes.begin(), bytes.end());
-    } catch (const json::parse_error& e) {
-        throw FormatError("session file '" + path + "' is not valid JSON: " + e.what());
-    }
-    SessionState s = sessionFromJson(j, path);
+    SessionState s = parseSession(readFileBytes(path, kMaxSessionBytes), path);
     if (!s.imagePath.empty()) {
         const std::string stored = s.imagePath;
         if (fs::path(s.imagePath).is_relative()) {

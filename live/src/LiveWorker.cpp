@@ -296,6 +296,13 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
         }
         auto result = toResult(final);
         result->converged = rule.converged();
+        // The last check may pass on the final snapshot, after the engine published it.
+        std::size_t word = 0;
+        for (std::size_t p = 0; p < plan.pairs().size(); ++p) {
+            WordResult& w =
+                plan.pairs()[p].kind == PairKind::Mi ? result->mi : result->words.at(word++);
+            w.converged = rule.converged(p);
+        }
         result->finished = true;
         deliver(std::move(result));
     } catch (const std::exception& e) {

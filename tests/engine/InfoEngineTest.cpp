@@ -429,7 +429,9 @@ TEST_CASE("with the prediction cache an edit evaluates only the conditions it ha
 TEST_CASE("the prediction cache stays within its byte bound", "[engine][cache]") {
     Fixture f;
     InfoEngine engine(f.denoiser, f.encoder);
-    const std::size_t rowBytes = static_cast<std::size_t>(f.x.numel()) * f.x.element_size();
+    // Predictions are kept in the denoiser's dtype.
+    const std::size_t rowBytes =
+        static_cast<std::size_t>(f.x.numel()) * torch::elementSize(f.denoiser->dtype());
     engine.setPredictionCacheBytes(rowBytes * 100);
     EngineSettings settings;
     settings.samples = 32;

@@ -16,7 +16,7 @@ namespace infolens::fuzz {
 using Entry = void (*)(const std::uint8_t* data, std::size_t size);
 
 void image(const std::uint8_t* data, std::size_t size);        // decodeImage
-void session(const std::uint8_t* data, std::size_t size);      // JSON parse + sessionFromJson
+void session(const std::uint8_t* data, std::size_t size);      // parseSession (+ round trip)
 void npy(const std::uint8_t* data, std::size_t size);          // parseNpyFloat32
 void bundle(const std::uint8_t* data, std::size_t size);       // parseBundleManifest
 void safetensors(const std::uint8_t* data, std::size_t size);  // parseSafeTensors

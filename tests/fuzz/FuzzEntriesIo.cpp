@@ -24,14 +24,8 @@ void image(const std::uint8_t* data, std::size_t size) {
 }
 
 void session(const std::uint8_t* data, std::size_t size) {
-    nlohmann::json j;
     try {
-        j = nlohmann::json::parse(data, data + size);
-    } catch (const nlohmann::json::parse_error&) {
-        return;  // loadSession reports this as FormatError
-    }
-    try {
-        const SessionState s = sessionFromJson(j, "fuzz");
+        const SessionState s = parseSession(std::vector<unsigned char>(data, data + size), "fuzz");
         require(s.sampleCap >= 1 && s.sampleCap <= kMaxSessionSampleCap);
         require(s.opacity >= 0.0 && s.opacity <= 1.0);
         // What was read writes back and reads again to the same state.

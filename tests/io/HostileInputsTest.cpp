@@ -116,6 +116,15 @@ TEST_CASE("images are recognised by content, never by file name", "[hostile][ima
         CHECK_THAT(errorOf([&] { loadImage(dir.file("huge.bmp")); }),
                    Catch::Contains("1073741824x1073741824"));
     }
+    SECTION("a JPEG Huffman table with more than 256 codes is refused before stb reads it") {
+        // stb_image 2.27 writes past its tables on this (found by fuzz_image).
+        std::vector<unsigned char> b = {0xFF, 0xD8, 0xFF, 0xC4, 0x01, 0x3F, 0x00, 255, 45};
+        b.resize(b.size() + 14 + 300, 0);
+        b.insert(b.end(), {0xFF, 0xD9});
+        writeBytes(dir.file("dht.jpg"), b);
+        CHECK_THAT(errorOf([&] { loadImage(dir.file("dht.jpg")); }),
+                   Catch::Contains("Huffman table with 300 codes"));
+    }
     SECTION("a PNG renamed .jpg still loads: the content decides") {
         writePng(dir.file("real.png"), 4, 3, 3, std::vector<std::uint8_t>(36, 7));
         fs::copy_file(dir.file("real.png"), dir.file("real.jpg"));

@@ -83,6 +83,10 @@ void saveSession(const std::string& path, const SessionState& state);
 // (FormatError naming both files); a missing image is not an error (the app reports it). See
 // SessionState::imagePathEscapes / imagePathIsSymlink for what is reported rather than refused.
 SessionState loadSession(const std::string& path);
+// loadSession's parsing of bytes already read: JSON (any nlohmann exception becomes FormatError)
+// and sessionFromJson. Paths are left as stored.
+SessionState parseSession(const std::vector<unsigned char>& bytes,
+                          const std::string& nameForErrors);
 
 // Where a session keeps an image that has no file yet (a generated one): a PNG beside the session,
 // "<session name>-image.png" (for "dir/cat.infolens": "dir/cat-image.png"). An existing file is

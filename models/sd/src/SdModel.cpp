@@ -82,10 +82,14 @@ class SdDenoiser : public Denoiser {
     torch::Tensor predict(const torch::Tensor& z, const torch::Tensor& logSnr,
                           const torch::Tensor& cond, const torch::Tensor&) override {
         // Each row keeps its own log-SNR: one fractional timestep per row, never one per batch.
-        const torch::Tensor a = logSnr.to(torch::kFloat64).contiguous();
+        // The table lookup runs on the host (one small copy per call on CUDA).
+        const torch::Tensor a = logSnr.to(torch::kCPU, torch::kFloat64).contiguous();
         std::vector<double> t(static_cast<std::size_t>(a.size(0)));
-        for (std::size_t i = 0; i < t.size(); ++i)
+        for (std::size_t i = 0; i < t.size(); ++i) {
             t[i] = timestepForLogSnr(m_logSnrs, a.data_ptr<double>()[i]);
+            if (m_options.nearestTimestep)
+                t[i] = std::round(t[i]);
+        }
         const torch::Tensor steps = torch::tensor(t, torch::kFloat64).to(torch::kFloat32);
         // Inputs may come from the CPU in float32; the UNet moves them to its placement. The
         // result is float32 on the model's device (the engine's arithmetic type).
@@ -252,10 +256,12 @@ SdModelOptions parseSpecOptions(const std::string& spec, const std::string& rest
             s.prediction = value == "v" ? PredictionType::V : PredictionType::Eps;
         else if (key == "config" && !value.empty())
             options.configFile = value;
+        else if (key == "timesteps" && (value == "nearest" || value == "interpolate"))
+            options.nearestTimestep = value == "nearest";
         else
             throw Error("model spec '" + spec + "': unknown option '" + item +
                         "' (heads, head-channels, text-heads, image, prediction=eps|v, "
-                        "config=FILE)");
+                        "timesteps=interpolate|nearest, config=FILE)");
         comma = next;
     }
     if (source.empty())

@@ -99,6 +99,25 @@ TEST_CASE("the engine computes MI and word CMIs on a Stable Diffusion model", "[
     CHECK(model->denoiser->preferredBatchRows() == 4);
 }
 
+TEST_CASE("timesteps=nearest rounds to the trained step; the default interpolates", "[sd]") {
+    const auto interpolating = builtinRegistry().load(kTinySd1);
+    const auto nearest = builtinRegistry().load(kTinySd1 + ",timesteps=nearest");
+    const SdCheckpoint golden(dataFile("tiny-sd1-golden.safetensors"));
+    const std::vector<double> table = referenceLogSnrs();
+    torch::InferenceMode guard;
+    const torch::Tensor x = golden.tensor("x_t").narrow(0, 0, 1);
+    const torch::Tensor text = golden.tensor("text_out").narrow(0, 0, 1);
+    auto eps = [&](const std::shared_ptr<Model>& m, double logSnr) {
+        return m->denoiser->predict(x, torch::tensor(std::vector<double>{logSnr}), text, {});
+    };
+    // A log-SNR 30% of the way from step 400 to 401.
+    const double between = table[400] + 0.3 * (table[401] - table[400]);
+    CHECK(torch::equal(eps(nearest, between), eps(interpolating, table[400])));
+    CHECK_FALSE(torch::equal(eps(interpolating, between), eps(interpolating, table[400])));
+    CHECK_THROWS_WITH(builtinRegistry().load(kTinySd1 + ",timesteps=round"),
+                      Catch::Matchers::Contains("timesteps=interpolate|nearest"));
+}
+
 TEST_CASE("Stable Diffusion specs: pickles refused, options checked", "[sd]") {
     CHECK_THROWS_WITH(builtinRegistry().load(dataFile("refuse-me.ckpt")),
                       Catch::Contains("arbitrary code"));

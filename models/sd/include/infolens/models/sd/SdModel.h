@@ -22,6 +22,9 @@ struct SdModelOptions {
     // (cache-sized), 32 on CUDA (an SD UNet at 64x64 latents in float16 takes ~0.3 GB per row of
     // activations; the engine halves the rows when the device runs out of memory).
     int batchRows = 0;
+    // false: a log-SNR between two trained steps gets the fractional timestep interpolated in
+    // log-SNR (default); true: the nearest trained step, the reference code's behaviour.
+    bool nearestTimestep = false;
     Placement placement;  // device and dtype the weights are loaded to, as they are read
 };
 

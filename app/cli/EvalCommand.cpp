@@ -42,8 +42,8 @@ int evalCommand(int argc, char** argv) {
     config.attentionPasses = args.integer("attention-passes", 1, 1024);
     config.sampler = samplerKindFromString(args.text("sampler"));
     config.seed = args.unsignedInteger("seed");
-    const ShapesModelHandle handle =
-        openShapesModel(args.text("model"), parsePlacement(args.text("device"), args.text("dtype")));
+    const ShapesModelHandle handle = openShapesModel(
+        args.text("model"), parsePlacement(args.text("device"), args.text("dtype")));
     const auto& model = handle.model;
     const ShapesEvalResult result = evaluateShapesModel(
         handle, config, [](const std::string& line) { std::cerr << line << std::endl; });

@@ -104,10 +104,14 @@ struct Options {
                              "Model: 'default', a bundle directory, a Stable Diffusion "
                              ".safetensors file or diffusers folder.",
                              "M", "default"};
-    QCommandLineOption device{"device", "Where the model runs: auto (CUDA when available), cpu, "
-                              "cuda or cuda:N.", "D", "auto"};
-    QCommandLineOption dtype{"dtype", "Model weights and activations: float32, float16 or "
-                             "bfloat16.", "T", "float32"};
+    QCommandLineOption device{"device",
+                              "Where the model runs: auto (CUDA when available), cpu, "
+                              "cuda or cuda:N.",
+                              "D", "auto"};
+    QCommandLineOption dtype{"dtype",
+                             "Model weights and activations: float32, float16 or "
+                             "bfloat16.",
+                             "T", "float32"};
     QCommandLineOption image{"image", "Image to open (PNG, JPEG, BMP).", "FILE"};
     QCommandLineOption prompt{"prompt", "Prompt to start with.", "TEXT"};
     QCommandLineOption session{QStringList{"open-session", "session"},
@@ -143,8 +147,9 @@ void setUp(QCommandLineParser& parser, const Options& o) {
         "FILE: a session (.infolens) or an image to open, as a double-click would.");
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOptions({o.model, o.device, o.dtype, o.image, o.prompt, o.session, o.screenshot, o.fresh, o.colormap,
-                       o.grid, o.perMap, o.contour, o.mask, o.exportFigure, o.printState});
+    parser.addOptions({o.model, o.device, o.dtype, o.image, o.prompt, o.session, o.screenshot,
+                       o.fresh, o.colormap, o.grid, o.perMap, o.contour, o.mask, o.exportFigure,
+                       o.printState});
     parser.addPositionalArgument("FILE", "A session (.infolens) or an image to open.", "[FILE]");
 }
 

@@ -10,10 +10,11 @@ void registerBuiltinFamilies(ModelRegistry& registry) {
     registerGaussianFamily(registry);
     registerShapesFamily(registry);
     registerSdFamily(registry);
-    registry.reserveKind("stable-diffusion",
-                         "Stable Diffusion opens from its .safetensors file or its diffusers folder "
-                         "(the one with model_index.json; give its path as the model), not from a "
-                         "bundle directory");
+    registry.reserveKind(
+        "stable-diffusion",
+        "Stable Diffusion opens from its .safetensors file or its diffusers folder "
+        "(the one with model_index.json; give its path as the model), not from a "
+        "bundle directory");
 }
 
 const ModelRegistry& builtinRegistry() {

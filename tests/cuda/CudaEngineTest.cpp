@@ -68,8 +68,8 @@ TEST_CASE("the Gaussian model's numbers on CUDA equal the CPU's (float64)", "[cu
     std::static_pointer_cast<GaussianDenoiser>(cpu->denoiser)->setObservation(sample.y);
     std::static_pointer_cast<GaussianDenoiser>(gpu->denoiser)->setObservation(sample.y);
     const torch::Tensor x = gaussianDataTensor(sample.x);
-    const double gap = worstRelativeGap(runOn(cpu, x, "w0 w1 w2 w3", 96),
-                                        runOn(gpu, x, "w0 w1 w2 w3", 96));
+    const double gap =
+        worstRelativeGap(runOn(cpu, x, "w0 w1 w2 w3", 96), runOn(gpu, x, "w0 w1 w2 w3", 96));
     std::cout << "gaussian cpu vs cuda: worst relative gap " << gap << "\n";
     CHECK(gap < 1e-9);
 }
@@ -108,8 +108,8 @@ TEST_CASE("tiny Stable Diffusion on CUDA matches the reference (float32) and flo
         return std::log(a) - std::log1p(-a);
     };
     // The reference rows: t = 37 and t = 611.5 in one batch.
-    const torch::Tensor logSnr = torch::tensor(
-        std::vector<double>{logSnrAt(37), 0.5 * (logSnrAt(611) + logSnrAt(612))});
+    const torch::Tensor logSnr =
+        torch::tensor(std::vector<double>{logSnrAt(37), 0.5 * (logSnrAt(611) + logSnrAt(612))});
     const torch::Tensor reference = golden.tensor("unet_out");
     const double scale = std::max(1.0, reference.abs().max().item<double>());
     for (const auto dtype : {torch::kFloat32, torch::kFloat16}) {
@@ -117,8 +117,7 @@ TEST_CASE("tiny Stable Diffusion on CUDA matches the reference (float32) and flo
             builtinRegistry().load(spec, Placement{torch::Device(torch::kCUDA, 0), dtype});
         torch::InferenceMode guard;
         const torch::Tensor eps =
-            model->denoiser
-                ->predict(golden.tensor("x_t"), logSnr, golden.tensor("text_out"), {})
+            model->denoiser->predict(golden.tensor("x_t"), logSnr, golden.tensor("text_out"), {})
                 .to(torch::kCPU, torch::kFloat64);
         const double gap = (eps - reference.to(torch::kFloat64)).abs().max().item<double>();
         std::cout << "tiny SD 1 UNet on cuda " << dtypeName(dtype) << ": max gap " << gap

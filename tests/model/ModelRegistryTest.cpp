@@ -91,7 +91,8 @@ TEST_CASE("built-in families: the old shapes kind loads, stable-diffusion bundle
     CHECK(std::find(kinds.begin(), kinds.end(), "latent-diffusion") != kinds.end());
     TempDir dir;
     writeBundle(dir.path(), "stable-diffusion");
-    CHECK_THROWS_WITH(registry.load(dir.path()), Catch::Contains("opens from its .safetensors file"));
+    CHECK_THROWS_WITH(registry.load(dir.path()),
+                      Catch::Contains("opens from its .safetensors file"));
     // The shipped default (manifest kind "latent-diffusion") opens as the canonical kind.
     CHECK(registry.load("default")->kind == "shapes-ldm");
 }

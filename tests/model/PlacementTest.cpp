@@ -76,10 +76,8 @@ TEST_CASE("scaledDotProductAttention is softmax(q k^T / sqrt(d) + mask) v", "[pl
     const torch::Tensor v = torch::randn({2, 3, 6, 8}, torch::kFloat64);
     torch::Tensor mask = torch::zeros({1, 1, 1, 6}, torch::kFloat64);
     mask.index_put_({0, 0, 0, 5}, -std::numeric_limits<double>::infinity());
-    const torch::Tensor expected =
-        torch::matmul(torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(8.0) + mask,
-                                     -1),
-                      v);
+    const torch::Tensor expected = torch::matmul(
+        torch::softmax(torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(8.0) + mask, -1), v);
     CHECK(torch::allclose(scaledDotProductAttention(q, k, v, mask), expected, 1e-10, 1e-12));
     // The masked key has no influence: changing its value leaves the output.
     torch::Tensor v2 = v.clone();

@@ -48,7 +48,8 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
     m_gridAction->setCheckable(true);
     m_gridAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     addAction(m_gridAction);
-    m_generateBar = new QToolBar(tr("Generate"), parent);
+    // Not titled "Generate": the title is also the text of its show/hide action.
+    m_generateBar = new QToolBar(tr("Image Seed"), parent);
     m_generateBar->setObjectName("generateToolbar");
     m_generateBar->addWidget(new QLabel(tr(" Image seed "), m_generateBar));
     m_seedBox = new QSpinBox(m_generateBar);

@@ -60,9 +60,9 @@ torch::Tensor DdimSampler::eps(const torch::Tensor& z, double logSnr, const Text
         const auto [cond, mask] = stack(prompt, *null);
         const torch::Tensor zz = torch::stack({z, z});
         const torch::Tensor a = torch::full({2}, logSnr, z.options().dtype(torch::kFloat32));
-        const torch::Tensor both = epsFromPrediction(
-            m_denoiser.predict(zz, a, cond, mask).to(torch::kFloat32), zz, a,
-            m_denoiser.predictionType());
+        const torch::Tensor both =
+            epsFromPrediction(m_denoiser.predict(zz, a, cond, mask).to(torch::kFloat32), zz, a,
+                              m_denoiser.predictionType());
         return both[1] + guidance * (both[0] - both[1]);
     }
     const torch::Tensor zz = z.unsqueeze(0);

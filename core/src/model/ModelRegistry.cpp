@@ -37,7 +37,8 @@ void ModelRegistry::reserveKind(const std::string& kind, const std::string& why)
     m_reserved.emplace_back(kind, why);
 }
 
-std::shared_ptr<Model> ModelRegistry::load(const std::string& spec, const Placement& placement) const {
+std::shared_ptr<Model> ModelRegistry::load(const std::string& spec,
+                                           const Placement& placement) const {
     for (const ModelFamily& family : m_families) {
         if (!family.openBuiltin)
             continue;

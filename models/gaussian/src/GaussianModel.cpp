@@ -49,8 +49,7 @@ torch::Tensor GaussianDenoiser::predict(const torch::Tensor& z, const torch::Ten
                                         const torch::Tensor& cond, const torch::Tensor& condMask) {
     const int64_t batch = z.size(0);
     // Presence of word k in each row: [B, K].
-    const torch::Tensor present =
-        (cond.select(2, 0) * condMask).to(m_device, torch::kFloat64);
+    const torch::Tensor present = (cond.select(2, 0) * condMask).to(m_device, torch::kFloat64);
     const torch::Tensor precision =
         m_priorPrecision.unsqueeze(0) + present.matmul(m_regionPrecision);
     const torch::Tensor variance = 1.0 / precision;

@@ -153,10 +153,9 @@ torch::Tensor ShapesCodec::encode(const torch::Tensor& image) {
 
 torch::Tensor ShapesCodec::decode(const torch::Tensor& data) {
     torch::NoGradGuard noGrad;
-    const torch::Tensor images =
-        m_nets->autoencoder->decode(data.to(m_nets->placement.device, m_nets->placement.dtype)
-                                        .unsqueeze(0) /
-                                    m_nets->config.latentScale);
+    const torch::Tensor images = m_nets->autoencoder->decode(
+        data.to(m_nets->placement.device, m_nets->placement.dtype).unsqueeze(0) /
+        m_nets->config.latentScale);
     // Images leave the codec on the CPU in float32, whatever the model's placement.
     return ((images[0].to(torch::kCPU, torch::kFloat32) + 1.0) * 0.5).clamp(0.0, 1.0);
 }

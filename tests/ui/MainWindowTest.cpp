@@ -617,7 +617,7 @@ class MainWindowTest : public QObject {
         const auto before = w.lastResult();
         QCOMPARE(before->seed, std::uint64_t(0));
         QSignalSpy shown(&w, &MainWindow::resultShown);
-        auto* seedBox = w.displayToolbar()->findChild<QSpinBox*>("generationSeed");
+        auto* seedBox = w.findChild<QSpinBox*>("generationSeed");
         QVERIFY(seedBox);
         seedBox->setValue(5);  // as if typed
         QCOMPARE(w.generationSeed(), std::uint64_t(5));

@@ -19,8 +19,7 @@
 namespace infolens::cli {
 
 int interveneCommand(int argc, char** argv) {
-    std::vector<OptionSpec> options = modelOptions();
-    const std::vector<OptionSpec> own = {
+    const std::vector<OptionSpec> options = withModelOptions({
         {"image", "FILE", "PNG, JPEG or BMP (resized to the model's size with a notice)", ""},
         {"prompt", "TEXT", "the image's prompt", ""},
         {"word", "K",
@@ -36,8 +35,7 @@ int interveneCommand(int argc, char** argv) {
         {"attention-passes", "P", "denoiser passes averaged for the attention map", "8"},
         {"seed", "N", "seed of the estimation and attention draws", "0"},
         {"out", "DIR", "output folder", ""},
-    };
-    options.insert(options.end(), own.begin(), own.end());
+    });
     Args args("intervene",
               "Prompt intervention: inverts the image under its prompt with deterministic DDIM, "
               "regenerates it from\n"

@@ -12,8 +12,7 @@
 namespace infolens::cli {
 
 int interveneEvalCommand(int argc, char** argv) {
-    std::vector<OptionSpec> options = modelOptions();
-    const std::vector<OptionSpec> own = {
+    const std::vector<OptionSpec> options = withModelOptions({
         {"split", "train|test", "ShapesWorld split", "test"},
         {"first", "I", "first scene index", "0"},
         {"n", "SCENES", "scenes to evaluate", "200"},
@@ -24,8 +23,7 @@ int interveneEvalCommand(int argc, char** argv) {
         {"mode", "omit|placeholder", "how a removed word leaves the caption", "omit"},
         {"threads", "N", "intra-op threads (0: every core); 1 on a shared machine", "0"},
         {"json", "", "print JSON (the only output format)", ""},
-    };
-    options.insert(options.end(), own.begin(), own.end());
+    });
     Args args("intervene-eval",
               "Prompt interventions on held-out ShapesWorld scenes: for every content word "
               "(colour, shape, size,\n"

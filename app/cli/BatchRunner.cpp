@@ -157,6 +157,8 @@ nlohmann::json runTask(BatchWorker& worker, const BatchItem& item, const BatchSe
                                                 {"i_s_se_nats", r.cmiStandard.se}}});
     row["evaluations"] = r.evaluations;
     row["edited_prompt"] = r.edited;
+    // The regenerated images depend on the DDIM steps: part of the row's provenance.
+    row["steps"] = settings.steps;
     return row;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "Args.h"
 #include "Commands.h"
@@ -11,6 +12,7 @@
 #include "Statistics.h"
 #include "infolens/Error.h"
 #include "infolens/engine/InfoEngine.h"
+#include "infolens/io/AtomicFile.h"
 #include "infolens/io/ImageIO.h"
 #include "infolens/live/StoppingRule.h"
 #include "infolens/model/ImageTensor.h"
@@ -44,6 +46,26 @@ double samplesForTarget(int dim, int words, std::uint64_t worldSeed, SamplerKind
 }
 
 constexpr double kLn2 = 0.69314718055994530942;
+
+// The pilot's draws, one row each: log-SNR, importance weight and every pair's unweighted
+// orthogonal integrand (nats per unit log-SNR), for finding where heavy-tailed draws fall.
+void writeIntegrandCsv(const std::string& path, const Snapshot& run) {
+    std::ostringstream csv;
+    csv.precision(9);
+    csv << "draw,log_snr,weight";
+    for (const PairResult& p : run.pairs)
+        csv << ",\"" << p.pair.label << "\"";
+    csv << "\n";
+    const std::size_t draws = run.pairs.empty() ? 0 : run.pairs.front().integrand.size();
+    for (std::size_t d = 0; d < draws; ++d) {
+        const IntegrandSample& first = run.pairs.front().integrand[d];
+        csv << d << "," << first.logSnr << "," << first.weight;
+        for (const PairResult& p : run.pairs)
+            csv << "," << p.integrand.at(d).orthogonal;
+        csv << "\n";
+    }
+    writeFileAtomically(path, csv.str());
+}
 
 // Every word's CMI of one image to `target` relative SE (or the absolute floor), counted in
 // denoiser evaluations:
@@ -82,14 +104,19 @@ int benchEstimatorModel(const Args& args) {
     EngineSettings pilotSettings;
     pilotSettings.samples = pilot;
     pilotSettings.sampler = SamplerKind::Iid;
+    pilotSettings.proposal = ProposalKind::Logistic;  // the reference recipe's density
     pilotSettings.seed = seed + 1;
     const Snapshot pilotRun = pilotEngine.run(latent, plan, pilotSettings);
+    if (args.has("integrand-csv"))
+        writeIntegrandCsv(args.text("integrand-csv"), pilotRun);
 
     // (b) the engine with per-word stopping.
     InfoEngine engine(model->denoiser, model->textEncoder);
     EngineSettings settings;
     settings.samples = cap;
     settings.seed = seed;
+    if (args.text("proposal") != "model")
+        settings.proposal = proposalKindFromString(args.text("proposal"));
     settings.drawAlignment = settings.replicas;
     StoppingSettings stopping;
     stopping.targetRelativeSe = target;
@@ -153,6 +180,7 @@ int benchEstimatorModel(const Args& args) {
                                 {"absolute_se_floor_bits", args.real("floor-bits")},
                                 {"pilot_draws", pilot},
                                 {"sample_cap", cap},
+                                {"infolens_proposal", toString(run.proposal)},
                                 {"reference_evaluations", referenceEvaluations},
                                 {"infolens_evaluations", run.evaluations},
                                 {"infolens_draws", run.drawsDone},
@@ -189,6 +217,11 @@ int benchEstimatorCommand(int argc, char** argv) {
              {"floor-bits", "B", "with --model: absolute SE floor in bits", "0.02"},
              {"pilot", "N", "with --model: iid pilot draws for the reference's variance", "256"},
              {"cap", "S", "with --model: the engine's draws at most", "4096"},
+             {"proposal", "model|logistic|uniform",
+              "with --model: the engine's log-SNR proposal (model: the model's preferred one)",
+              "model"},
+             {"integrand-csv", "FILE",
+              "with --model: write the pilot's per-draw log-SNR, weight and integrands", ""},
              {"json", "", "print JSON (the only output format)", ""}}));
     if (!args.parse(argc, argv))
         return 0;

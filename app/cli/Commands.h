@@ -29,5 +29,7 @@ int encodeCommand(int argc, char** argv);
 int decodeCommand(int argc, char** argv);
 int batchCommand(int argc, char** argv);
 int benchBatchCommand(int argc, char** argv);
+int soakCommand(int argc, char** argv);
+int imageFitCommand(int argc, char** argv);
 
 }  // namespace infolens::cli

@@ -98,6 +98,39 @@ InfoPlan planOf(const MapsRequest& request, const Tokenization& tokens,
     return InfoPlan::unitsOf(request.prompt, units, mode, request.placeholderText);
 }
 
+// Each decomposed word's attention map (in the order of the plan's CMI pairs), normalised to sum 1
+// over the latent grid, with its raw mass and the maps' shared maximum (the PNG scale).
+struct WordAttention {
+    torch::Tensor maps;  // [K, h, w] float32
+    std::vector<double> sums;
+    float hi = 0.0f;
+};
+
+WordAttention wordAttention(Model& model, const torch::Tensor& x, const MapsRequest& request,
+                            const Tokenization& tokens, const Snapshot& result) {
+    const AttentionMaps all = computeAttentionMaps(*model.denoiser, *model.textEncoder, x,
+                                                   request.prompt, request.attentionSettings);
+    WordAttention out;
+    std::vector<torch::Tensor> maps;
+    for (const PairResult& p : result.pairs) {
+        if (p.pair.kind != PairKind::Cmi)
+            continue;
+        const auto it = std::find_if(tokens.words.begin(), tokens.words.end(),
+                                     [&](const Word& w) { return w.span == p.pair.span; });
+        torch::Tensor map = it == tokens.words.end()
+                                ? torch::zeros({all.words.size(1), all.words.size(2)})
+                                : all.words[it - tokens.words.begin()].to(torch::kFloat32);
+        const double sum = map.sum().item<double>();
+        out.sums.push_back(sum);
+        maps.push_back(sum > 0.0 ? map / sum : map);
+    }
+    out.maps =
+        maps.empty() ? torch::zeros({0, all.words.size(1), all.words.size(2)}) : torch::stack(maps);
+    if (out.maps.numel() > 0)
+        out.hi = out.maps.max().item<float>();
+    return out;
+}
+
 }  // namespace
 
 std::vector<float> mapToFloats(const torch::Tensor& map) {
@@ -151,6 +184,10 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
     if (!problem.empty())
         throw Error(problem);
     const InfoPlan plan = planOf(request, tokens, *model.textEncoder);
+    if (request.attention && !model.denoiser->attentionCapture())
+        throw Error("the model '" + model.name + "' (" + model.kind +
+                    ") has no cross-attention readout, so it has no attention maps; run without "
+                    "--attention");
     nlohmann::json source;
     Image baseImage;
     const torch::Tensor x =
@@ -164,6 +201,8 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
     });
     if (request.progress)
         std::cerr << "\n";
+    const WordAttention attention =
+        request.attention ? wordAttention(model, x, request, tokens, result) : WordAttention{};
 
     fs::create_directories(outDir);
     float hi = 0.0f;
@@ -207,7 +246,19 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
                             mapToFloats(p.ioMap), {p.ioMap.size(0), p.ioMap.size(1)});
             entry["map_png"] = stem.str() + ".png";
             entry["map_npy"] = stem.str() + ".npy";
+            if (request.attention) {
+                const torch::Tensor map = attention.maps[static_cast<int64_t>(words.size())];
+                const std::string attentionPng = stem.str() + "_attention.png";
+                if (baseImage.rgb.empty())
+                    writeMapPng((fs::path(outDir) / attentionPng).string(), map, attention.hi);
+                else
+                    writeOverlayPng((fs::path(outDir) / attentionPng).string(), baseImage, map,
+                                    attention.hi);
+                entry["attention_png"] = attentionPng;
+            }
         }
+        if (request.attention)
+            entry["attention_sum"] = attention.sums[words.size()];
         words.push_back(entry);
     }
     // Words and symbols the model reads as [UNK] (the word tokenizer lists an unknown symbol as a
@@ -224,7 +275,23 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
     }
     for (const std::string& notice : result.notices)
         notices.push_back(notice);
-    const nlohmann::json values = {
+    nlohmann::json attentionJson = nullptr;
+    if (request.attention) {
+        attentionJson = {
+            {"passes", request.attentionSettings.passes},
+            {"seed", request.attentionSettings.seed},
+            {"shape", attention.maps.sizes().vec()},
+            {"units",
+             "share of the word's cross-attention per latent cell (each map sums to 1; "
+             "attention_sum is the word's raw mass)"},
+            {"png_scale", {0.0, attention.hi}}};
+        if (request.writeMaps) {
+            writeNpyFloat32((fs::path(outDir) / "attention.npy").string(),
+                            mapToFloats(attention.maps), attention.maps.sizes().vec());
+            attentionJson["npy"] = "attention.npy";
+        }
+    }
+    nlohmann::json values = {
         {"model", {{"name", model.name}, {"kind", model.kind}, {"hash", model.hash}}},
         {"device", deviceName(model.placement.device)},
         {"dtype", dtypeName(model.placement.dtype)},
@@ -233,6 +300,7 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
         {"seed", settings.seed},
         {"samples", settings.samples},
         {"sampler", toString(settings.sampler)},
+        {"proposal", toString(result.proposal)},
         {"evaluations", result.evaluations},
         {"batch_rows", result.batchRows},
         {"png_scale_bits_per_pixel", {0.0, hi}},
@@ -249,6 +317,8 @@ nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsR
         {"notices", notices},
         {"mi", mi},
         {"words", words}};
+    if (request.attention)
+        values["attention"] = attentionJson;
     writeFileAtomically((fs::path(outDir) / "values.json").string(), values.dump(2) + "\n");
     return values;
 }

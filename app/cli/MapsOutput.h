@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "infolens/engine/AttentionMaps.h"
 #include "infolens/engine/InfoEngine.h"
 #include "infolens/io/ImageIO.h"
 
@@ -24,11 +25,16 @@ struct MapsRequest {
     std::string placeholderText = "_";
     bool writeMaps = true;  // false: values.json only (no PNG or NPY)
     bool progress = false;  // draws done on stderr
+    // Also each word's DAAM-style attention map (attention.npy [K, h, w], each map summing to 1,
+    // and a PNG per word); refused for a model without attention readout.
+    bool attention = false;
+    AttentionSettings attentionSettings;
 };
 
 // Runs the engine and writes the per-word PNG and NPY maps and values.json into outDir (created
 // if missing); returns values.json's content. Throws infolens::Error for a prompt the model cannot
-// decompose or a requested word that is not in the prompt.
+// decompose, a requested word that is not in the prompt, or attention asked of a model without
+// attention readout.
 nlohmann::json computeAndWriteMaps(Model& model, InfoEngine& engine, const MapsRequest& request,
                                    const std::string& outDir);
 

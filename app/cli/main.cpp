@@ -48,6 +48,10 @@ const Command kCommands[] = {
      infolens::cli::batchCommand},
     {"bench-batch", "batch items per second on 1 and 2 processes, parallel efficiency",
      infolens::cli::benchBatchCommand},
+    {"soak", "rapid edits through the app's worker: latest-wins invariants and memory growth",
+     infolens::cli::soakCommand},
+    {"image-fit", "how well the model knows an image (bits/dim) and the per-model reference",
+     infolens::cli::imageFitCommand},
 };
 
 void printUsage(std::ostream& out) {

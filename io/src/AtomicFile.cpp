@@ -4,20 +4,76 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <random>
+#include <set>
 
 #include "infolens/Error.h"
 
 namespace infolens {
 
+namespace fs = std::filesystem;
+
 namespace {
 
+constexpr std::string_view kTemporaryTag = ".infolens-tmp-";
+
+// ".<name>.infolens-tmp-<pid>-<random>" beside the target: hidden, and naming its writer so that
+// a later process can tell a dead writer's leftover from a write in progress.
 std::string temporaryNameFor(const std::string& path) {
     std::random_device rd;
-    return path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+    const fs::path target(path);
+    const std::string name = "." + target.filename().string() + std::string(kTemporaryTag) +
+                             std::to_string(::getpid()) + "-" + std::to_string(rd());
+    return (target.parent_path() / name).string();
+}
+
+// The writer's pid in a temporary's name, or 0 when it is not one.
+pid_t temporaryWriter(const std::string& fileName) {
+    if (fileName.empty() || fileName[0] != '.')
+        return 0;
+    const auto tag = fileName.rfind(kTemporaryTag);
+    if (tag == std::string::npos || tag < 2)
+        return 0;
+    const std::string rest = fileName.substr(tag + kTemporaryTag.size());
+    const auto dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size())
+        return 0;
+    long long pid = 0;
+    for (std::size_t i = 0; i < dash; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(rest[i])) || pid > (1LL << 31))
+            return 0;
+        pid = pid * 10 + (rest[i] - '0');
+    }
+    for (std::size_t i = dash + 1; i < rest.size(); ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(rest[i])))
+            return 0;
+    }
+    return pid > 0 ? static_cast<pid_t>(pid) : 0;
+}
+
+bool processAlive(pid_t pid) {
+    // EPERM: it exists but belongs to someone else.
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+// Each folder is cleaned once per process: at "the next start" of whatever writes there.
+void cleanFolderOnce(const std::string& directory) {
+    static std::mutex mutex;
+    static std::set<std::string> cleaned;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!cleaned.insert(directory).second)
+            return;
+    }
+    removeStaleTemporaries(directory);
 }
 
 std::string systemError(const std::string& what, const std::string& path) {
@@ -26,7 +82,31 @@ std::string systemError(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+bool isAtomicTemporaryName(const std::string& fileName) {
+    return temporaryWriter(fileName) != 0;
+}
+
+int removeStaleTemporaries(const std::string& directory) {
+    int removed = 0;
+    std::error_code ec;
+    fs::directory_iterator it(directory.empty() ? fs::path(".") : fs::path(directory), ec);
+    const auto now = fs::file_time_type::clock::now();
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const pid_t writer = temporaryWriter(name);
+        if (writer == 0 || !it->is_regular_file(ec) || it->is_symlink(ec))
+            continue;
+        const auto modified = fs::last_write_time(it->path(), ec);
+        const bool old = !ec && now - modified > std::chrono::hours(kStaleTemporaryHours);
+        if ((old || !processAlive(writer)) && fs::remove(it->path(), ec))
+            ++removed;
+        ec.clear();
+    }
+    return removed;
+}
+
 void writeFileAtomically(const std::string& path, std::string_view bytes) {
+    cleanFolderOnce(fs::path(path).parent_path().string());
     const std::string tmp = temporaryNameFor(path);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)

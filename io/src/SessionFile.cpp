@@ -184,6 +184,7 @@ Json sessionJson(const SessionState& s) {
           {"contour", s.contour},
           {"fadeLowValues", s.fadeLowValues},
           {"thresholdFraction", s.thresholdFraction},
+          {"mapSource", s.mapSource},
           {"selectedWord", s.selectedWord}}},
     };
 }
@@ -191,7 +192,14 @@ Json sessionJson(const SessionState& s) {
 }  // namespace
 
 json sessionToJson(const SessionState& s) {
-    return sessionJson<json>(s);
+    json j = sessionJson<json>(s);
+    if (!s.interventions.empty()) {
+        json interventions = json::array();
+        for (const InterventionOutcome& o : s.interventions)
+            interventions.push_back(interventionToJson(o));
+        j["interventions"] = std::move(interventions);
+    }
+    return j;
 }
 
 SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
@@ -268,7 +276,26 @@ SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {
     s.fadeLowValues =
         view.contains("fadeLowValues") ? r.boolean(view, "view", "fadeLowValues") : false;
     s.thresholdFraction = r.number(view, "view", "thresholdFraction", 0.0, 1.0);
+    // Added within version 1: sessions saved before it show the information maps.
+    if (view.contains("mapSource")) {
+        s.mapSource = r.string(view, "view", "mapSource");
+        if (s.mapSource != "information" && s.mapSource != "attention" && s.mapSource != "combined")
+            r.fail("view.mapSource", "is \"" + s.mapSource +
+                                         "\"; expected \"information\", \"attention\" or "
+                                         "\"combined\"");
+    }
     s.selectedWord = r.integer(view, "view", "selectedWord", -1, kMaxSessionSelectedWord);
+    // Optional within version 1 (SessionInterventions.h validates each one).
+    if (const auto it = j.find("interventions"); it != j.end()) {
+        if (!it->is_array())
+            r.fail("interventions", std::string("must be an array, not ") + it->type_name());
+        if (it->size() > kMaxSessionInterventions)
+            r.fail("interventions", "has " + std::to_string(it->size()) + " entries, more than " +
+                                        std::to_string(kMaxSessionInterventions));
+        for (std::size_t i = 0; i < it->size(); ++i)
+            s.interventions.push_back(interventionFromJson(
+                (*it)[i], "interventions[" + std::to_string(i) + "]", nameForErrors));
+    }
     return s;
 }
 

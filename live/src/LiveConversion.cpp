@@ -66,6 +66,9 @@ std::shared_ptr<LiveResult> resultFrom(const Snapshot& s, const ResultContext& c
     result->mapWidth = c.mapWidth;
     result->mapHeight = c.mapHeight;
     result->imagePixelsPerCell = c.imagePixelsPerCell;
+    result->nullAvailable = s.nullAvailable;
+    result->nullBitsPerDim = s.nullBitsPerDim;
+    result->nullBitsPerDimSe = s.nullBitsPerDimSe;
     for (const PairResult& p : s.pairs) {
         if (p.pair.kind == PairKind::Mi) {
             result->mi = wordFrom(p, c.imagePixelsPerCell);

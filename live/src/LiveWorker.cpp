@@ -11,6 +11,8 @@
 #include <optional>
 #include <thread>
 
+#include "InterventionJob.h"
+#include "LiveAttention.h"
 #include "LiveConversion.h"
 #include "infolens/Error.h"
 #include "infolens/engine/DdimSampler.h"
@@ -61,6 +63,10 @@ struct LiveWorker::Impl {
         std::uint64_t seed;
         int steps;
     };
+    struct InterventionJob {
+        live::InterventionCall call;
+        int next = 0;  // the first request not yet delivered (an interrupted call resumes there)
+    };
 
     const ModelRegistry* registry = nullptr;
     std::string spec;
@@ -89,10 +95,24 @@ struct LiveWorker::Impl {
     std::atomic<bool> stop{false};
     std::atomic<std::int64_t> runsStarted{0}, runsCancelled{0}, resultsDelivered{0};
 
+    // Interventions (LiveIntervention.h). The pending call waits behind maps and generations;
+    // submit() and generate() cancel the running one, which is then queued again to resume.
+    std::optional<InterventionJob> pendingIntervention;
+    std::shared_ptr<CancelToken> runningIntervention;
+    std::atomic<std::uint64_t> interventionGeneration{0};
+    // Held while an outcome or progress is checked and delivered, and by intervene() and
+    // cancelInterventions() while they change the generation: once they return, no outcome of an
+    // older call is delivered. Recursive, so that a callback may call intervene() itself.
+    std::recursive_mutex deliveryMutex;
+    InterventionCallback onOutcome;                       // guarded by deliveryMutex
+    InterventionProgressCallback onInterventionProgress;  // guarded by deliveryMutex
+
     // Worker-thread state.
     std::unique_ptr<InfoEngine> engine;
     std::shared_ptr<const Image> cachedImage;
     torch::Tensor cachedLatent;
+    live::LiveAttention attention;
+    std::unique_ptr<live::InterventionRunner> interventionRunner;
 
     std::thread thread;
 
@@ -102,6 +122,9 @@ struct LiveWorker::Impl {
     void failRequest(std::uint64_t generation, const std::string& prompt, const std::string& error);
     void runInfo(const InfoJob& job, const std::shared_ptr<CancelToken>& token);
     void runGenerate(const GenerateJob& job, const std::shared_ptr<CancelToken>& token);
+    void ensureAttention(const LiveRequest& request, const CancelToken& token);
+    void runInterventions(const InterventionJob& job, const std::shared_ptr<CancelToken>& token);
+    void deliverOutcome(std::shared_ptr<const InterventionOutcome> outcome);
     void deliver(std::shared_ptr<LiveResult> result) {
         if (result->generation != generation.load())
             return;
@@ -171,20 +194,28 @@ void LiveWorker::Impl::main() {
     while (true) {
         std::optional<InfoJob> info;
         std::optional<GenerateJob> gen;
+        std::optional<InterventionJob> intervention;
         std::shared_ptr<CancelToken> token;
         {
             std::unique_lock<std::mutex> lock(mutex);
-            wake.wait(lock, [&] { return stop.load() || pendingInfo || pendingGenerate; });
+            wake.wait(lock, [&] {
+                return stop.load() || pendingInfo || pendingGenerate || pendingIntervention;
+            });
             if (stop.load())
                 return;
+            // Generations, then maps, then interventions: an edit is never stuck behind them.
             if (pendingGenerate) {
                 gen.swap(pendingGenerate);
                 token = std::make_shared<CancelToken>();
                 runningGenerate = token;
-            } else {
+            } else if (pendingInfo) {
                 info.swap(pendingInfo);
                 token = std::make_shared<CancelToken>();
                 running = token;
+            } else {
+                intervention.swap(pendingIntervention);
+                token = std::make_shared<CancelToken>();
+                runningIntervention = token;
             }
         }
         if (!ready) {
@@ -200,15 +231,30 @@ void LiveWorker::Impl::main() {
                 if (gen->generation == generateGeneration.load())
                     invokeSafely(onGenerated, std::move(result), "generate");
             }
+            if (intervention) {
+                const auto& requests = *intervention->call.requests;
+                for (std::size_t i = 0; i < requests.size(); ++i) {
+                    auto outcome = std::make_shared<InterventionOutcome>();
+                    outcome->generation = intervention->call.generation;
+                    outcome->index = static_cast<int>(i);
+                    outcome->count = static_cast<int>(requests.size());
+                    outcome->request = requests[i];
+                    outcome->error = loadError;
+                    deliverOutcome(std::move(outcome));
+                }
+            }
         } else {
             if (gen)
                 runGenerate(*gen, token);
             if (info)
                 runInfo(*info, token);
+            if (intervention)
+                runInterventions(*intervention, token);
         }
         std::lock_guard<std::mutex> lock(mutex);
         running.reset();
         runningGenerate.reset();
+        runningIntervention.reset();
     }
 }
 
@@ -255,9 +301,13 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
         context.mapWidth = static_cast<int>(cachedLatent.size(2));
         context.imagePixelsPerCell = static_cast<double>(model->imageWidth) * model->imageHeight /
                                      (static_cast<double>(context.mapWidth) * context.mapHeight);
+        const bool attentionAvailable = model->denoiser->attentionCapture() != nullptr;
         auto toResult = [&](const Snapshot& s) {
             context.elapsedMs = msSince(start);
-            return live::resultFrom(s, context);
+            auto result = live::resultFrom(s, context);
+            result->attentionAvailable = attentionAvailable;
+            attention.attach(*result, request.image);
+            return result;
         };
 
         StoppingSettings stopping;
@@ -284,6 +334,8 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
                     publishedAny = true;
                     lastPublished = Clock::now();
                     deliver(toResult(s));
+                    // After the first map is out, so that it comes no later for this.
+                    ensureAttention(request, *token);
                 }
             },
             token.get());
@@ -294,6 +346,7 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
             ++runsCancelled;
             return;
         }
+        ensureAttention(request, *token);  // a run that ended before any snapshot went out
         auto result = toResult(final);
         result->converged = rule.converged();
         // The last check may pass on the final snapshot, after the engine published it.
@@ -308,6 +361,53 @@ void LiveWorker::Impl::runInfo(const InfoJob& job, const std::shared_ptr<CancelT
     } catch (const std::exception& e) {
         failRequest(job.generation, request.prompt, e.what());
     }
+}
+
+void LiveWorker::Impl::ensureAttention(const LiveRequest& request, const CancelToken& token) {
+    if (!model->denoiser->attentionCapture() || token.cancelled() ||
+        attention.has(request.image, request.prompt, request.seed))
+        return;
+    try {
+        attention.compute(*model, cachedLatent, request.image, request.prompt, request.seed,
+                          &token);
+    } catch (const Cancelled&) {
+        // The map computation stops at its next batch; the next request computes them.
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "infolens: no attention maps: %s\n", e.what());
+    }
+}
+
+void LiveWorker::Impl::deliverOutcome(std::shared_ptr<const InterventionOutcome> outcome) {
+    std::lock_guard<std::recursive_mutex> lock(deliveryMutex);
+    if (outcome->generation != interventionGeneration.load() || stop.load())
+        return;
+    invokeSafely(onOutcome, std::move(outcome), "intervention");
+}
+
+void LiveWorker::Impl::runInterventions(const InterventionJob& job,
+                                        const std::shared_ptr<CancelToken>& token) {
+    if (!interventionRunner)
+        interventionRunner = std::make_unique<live::InterventionRunner>(model);
+    const std::uint64_t generation = job.call.generation;
+    live::InterventionSinks sinks;
+    sinks.current = [&] { return generation == interventionGeneration.load() && !stop.load(); };
+    sinks.deliver = [&](std::shared_ptr<const InterventionOutcome> o) {
+        deliverOutcome(std::move(o));
+    };
+    sinks.progress = [&](const InterventionProgress& p) {
+        std::lock_guard<std::recursive_mutex> lock(deliveryMutex);
+        if (p.generation == interventionGeneration.load() && !stop.load())
+            invokeSafely(onInterventionProgress, p, "intervention progress");
+    };
+    sinks.throttleMs = throttleMs;
+    const std::optional<int> resume =
+        live::runInterventionCall(*interventionRunner, job.call, job.next, *token, sinks);
+    // Interrupted by a map request or a generation: queue the rest again behind them, unless a
+    // newer call (or a cancel) came meanwhile.
+    std::lock_guard<std::mutex> lock(mutex);
+    if (resume && !stop.load() && generation == interventionGeneration.load() &&
+        !pendingIntervention)
+        pendingIntervention = InterventionJob{job.call, *resume};
 }
 
 void LiveWorker::Impl::runGenerate(const GenerateJob& job,
@@ -364,6 +464,8 @@ LiveWorker::~LiveWorker() {
             m_impl->running->cancel();
         if (m_impl->runningGenerate)
             m_impl->runningGenerate->cancel();
+        if (m_impl->runningIntervention)
+            m_impl->runningIntervention->cancel();
     }
     m_impl->wake.notify_all();
     m_impl->thread.join();
@@ -412,6 +514,8 @@ std::uint64_t LiveWorker::submit(LiveRequest request) {
         m_impl->pendingInfo = Impl::InfoJob{generation, std::move(request)};
         if (m_impl->running)
             m_impl->running->cancel();
+        if (m_impl->runningIntervention)
+            m_impl->runningIntervention->cancel();  // it resumes after the maps
     }
     m_impl->wake.notify_all();
     return generation;
@@ -425,6 +529,8 @@ std::uint64_t LiveWorker::generate(const std::string& prompt, std::uint64_t seed
         m_impl->pendingGenerate = Impl::GenerateJob{generation, prompt, seed, steps};
         if (m_impl->running)
             m_impl->running->cancel();
+        if (m_impl->runningIntervention)
+            m_impl->runningIntervention->cancel();  // it resumes after the generation
         if (m_impl->runningGenerate)
             m_impl->runningGenerate->cancel();
     }
@@ -455,6 +561,43 @@ void LiveWorker::cancelGeneration() {
 
 std::uint64_t LiveWorker::latestGeneration() const {
     return m_impl->generation.load();
+}
+
+void LiveWorker::setInterventionCallbacks(InterventionCallback onOutcome,
+                                          InterventionProgressCallback onProgress) {
+    std::lock_guard<std::recursive_mutex> lock(m_impl->deliveryMutex);
+    m_impl->onOutcome = std::move(onOutcome);
+    m_impl->onInterventionProgress = std::move(onProgress);
+}
+
+std::uint64_t LiveWorker::intervene(std::vector<InterventionRequest> requests) {
+    std::uint64_t generation;
+    {
+        std::lock_guard<std::recursive_mutex> delivery(m_impl->deliveryMutex);
+        std::lock_guard<std::mutex> lock(m_impl->mutex);
+        generation = m_impl->interventionGeneration.fetch_add(1) + 1;
+        m_impl->pendingIntervention = Impl::InterventionJob{
+            {generation,
+             std::make_shared<const std::vector<InterventionRequest>>(std::move(requests))},
+            0};
+        if (m_impl->runningIntervention)
+            m_impl->runningIntervention->cancel();
+    }
+    m_impl->wake.notify_all();
+    return generation;
+}
+
+void LiveWorker::cancelInterventions() {
+    std::lock_guard<std::recursive_mutex> delivery(m_impl->deliveryMutex);
+    std::lock_guard<std::mutex> lock(m_impl->mutex);
+    m_impl->interventionGeneration.fetch_add(1);
+    m_impl->pendingIntervention.reset();
+    if (m_impl->runningIntervention)
+        m_impl->runningIntervention->cancel();
+}
+
+std::uint64_t LiveWorker::latestInterventionGeneration() const {
+    return m_impl->interventionGeneration.load();
 }
 
 WorkerStats LiveWorker::stats() const {

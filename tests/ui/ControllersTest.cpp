@@ -164,6 +164,7 @@ class SettingsStoreTest : public QObject {
         display.fadeLowValues = false;
         display.maskBelowThreshold = true;
         display.thresholdFraction = 0.75;
+        display.mapSource = infolens::ui::MapSource::Combined;
         {
             infolens::ui::SettingsStore store(ini);
             QVERIFY(!store.hasWindowGeometry());
@@ -176,6 +177,8 @@ class SettingsStoreTest : public QObject {
             store.setExportFolder("/exports");
             store.addRecentModel("sd:/models/a.safetensors,heads=2");
             store.addRecentModel("default");
+            QVERIFY(!store.figureSharedScale());  // figures default to each panel its own scale
+            store.setFigureSharedScale(true);
             store.sync();
         }
         infolens::ui::SettingsStore store(ini);
@@ -190,6 +193,8 @@ class SettingsStoreTest : public QObject {
         QCOMPARE(read.fadeLowValues, display.fadeLowValues);
         QCOMPARE(read.maskBelowThreshold, display.maskBelowThreshold);
         QCOMPARE(read.thresholdFraction, display.thresholdFraction);
+        QVERIFY(read.mapSource == display.mapSource);
+        QVERIFY(store.figureSharedScale());
         const QStringList recent = store.recentFiles();
         QCOMPARE(recent.size(), infolens::ui::SettingsStore::kMaxRecent);
         QCOMPARE(recent.front(), QString("/files/3.png"));
@@ -240,6 +245,7 @@ class DocumentConversionTest : public QObject {
         state.display.contour = true;
         state.display.fadeLowValues = false;
         state.display.thresholdFraction = 0.8;
+        state.display.mapSource = infolens::ui::MapSource::Attention;
         state.selectedWord = 2;
         infolens::SessionState session;
         infolens::ui::storeDocument(state, session);
@@ -264,6 +270,33 @@ class DocumentConversionTest : public QObject {
         QCOMPARE(back.display.fadeLowValues, state.display.fadeLowValues);
         QCOMPARE(back.display.thresholdFraction, state.display.thresholdFraction);
         QCOMPARE(back.selectedWord, state.selectedWord);
+        QVERIFY(back.display.mapSource == infolens::ui::MapSource::Attention);
+        state.display.mapSource = infolens::ui::MapSource::Combined;
+        infolens::ui::storeDocument(state, session);
+        QVERIFY(infolens::ui::restoreDocument(
+                    infolens::sessionFromJson(infolens::sessionToJson(session), "memory"))
+                    .display.mapSource == infolens::ui::MapSource::Combined);
+    }
+
+    // Sessions saved before the map source existed open on information; an unknown source is
+    // refused with the field named.
+    void theMapSourceDefaultsAndIsValidated() {
+        infolens::SessionState session;
+        session.mapSource = "attention";
+        nlohmann::json j = infolens::sessionToJson(session);
+        QCOMPARE(QString::fromStdString(j["view"]["mapSource"].get<std::string>()),
+                 QString("attention"));
+        j["view"].erase("mapSource");
+        QVERIFY(
+            infolens::ui::restoreDocument(infolens::sessionFromJson(j, "old")).display.mapSource ==
+            infolens::ui::MapSource::Information);
+        j["view"]["mapSource"] = "saliency";
+        try {
+            (void)infolens::sessionFromJson(j, "bad.infolens");
+            QFAIL("an unknown map source was accepted");
+        } catch (const std::exception& e) {
+            QVERIFY2(QString(e.what()).contains("view.mapSource"), e.what());
+        }
     }
 };
 

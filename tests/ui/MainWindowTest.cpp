@@ -743,7 +743,12 @@ class MainWindowTest : public QObject {
             w.exportActions()->figureContent(all, infolens::ui::FigureFormat::Png));
         QVERIFY2(figureText.labels[1 + topIndex].contains(formatted),
                  qPrintable(figureText.labels[1 + topIndex]));
-        QVERIFY(figureText.legend.contains("share one colour scale"));
+        // Figures default to each panel its own scale (every word readable); the option shares it.
+        QVERIFY(figureText.legend.contains("its own colour scale"));
+        all.sharedScale = true;
+        QVERIFY(infolens::ui::figureText(
+                    w.exportActions()->figureContent(all, infolens::ui::FigureFormat::Png))
+                    .legend.contains("share one colour scale"));
 
         // Hover: zoomed, the cursor reads another pixel; Reset Zoom under the still cursor reads
         // the first one again (before, the readout stayed on the zoomed pixel).

@@ -212,11 +212,11 @@ QString valueText(const char* form, double bits, double se) {
 }
 
 // Colour-scale maxima: three significant digits.
-QString maxText(double bitsPerPixel) {
-    const double a = std::abs(bitsPerPixel);
+QString maxText(double value, const QString& units) {
+    const double a = std::abs(value);
     const int decimals =
         a > 0 ? std::clamp(2 - static_cast<int>(std::floor(std::log10(a))), 0, 6) : 2;
-    return "max " + numberText(bitsPerPixel, decimals) + " bits/px";
+    return "max " + numberText(value, decimals) + " " + units;
 }
 
 // The lines under a word's panel: the word (elided to the panel, with "→ placeholder" when it was
@@ -230,14 +230,19 @@ QString panelLabel(const FigureContent& content, const FigurePanel& panel,
                          valueText("i_o", panel.bits, panel.seBits),
                          valueText("i_s", panel.standardBits, panel.standardSeBits)};
     if (content.perPanelScale)
-        lines << maxText(panel.mapMax);
+        lines << maxText(panel.mapMax, content.maxUnits);
     return lines.join('\n');
 }
 
 QString legendText(const FigureContent& content) {
-    QString text = QString::fromUtf8(
+    QString text = content.mapSource.isEmpty() ? QString() : content.mapSource + " ";
+    text += QString::fromUtf8(
         "i_o (moves the model): how far the text shifts the model\u2019s noise prediction for "
-        "this image, never negative; the maps show i_o per pixel. i_s (explains the image): "
+        "this image, never negative");
+    if (content.mapSource.isEmpty())
+        text += QString::fromUtf8("; the maps show i_o per pixel");
+    text += QString::fromUtf8(
+        ". i_s (explains the image): "
         "log p(image | text) \u2212 log p(image | without it), how much more likely the image is "
         "with the text; negative when the text does not fit the image. A word\u2019s values "
         "compare the prompt with and without the word");

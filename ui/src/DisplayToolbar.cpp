@@ -6,14 +6,31 @@
 #include <QLabel>
 #include <QSlider>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <algorithm>
 
 #include "infolens/render/Colormap.h"
+#include "infolens/ui/MapSourceSelect.h"
 
 namespace infolens::ui {
 
 DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent) {
     setObjectName("displayToolbar");
+    addWidget(new QLabel(tr(" Map "), this));
+    m_source = new QComboBox(this);
+    m_source->setObjectName("mapSource");
+    // Item order is MapSource's order.
+    m_source->addItem(tr("Information"));
+    m_source->addItem(tr("Attention"));
+    m_source->addItem(tr("Combined"));
+    m_source->setItemData(0, tr("The word's information: i_o per pixel, in bits."),
+                          Qt::ToolTipRole);
+    m_source->setToolTip(
+        tr("Which map of the word is drawn: its information (i_o), its cross-attention "
+           "(DAAM-style, read on this image noised at the estimator's noise levels), or both "
+           "combined (geometric mean of the two, each scaled to its own maximum)."));
+    addWidget(m_source);
+    setAttentionAvailable(false);
     addWidget(new QLabel(tr(" Colormap "), this));
     m_colormap = new QComboBox(this);
     for (const std::string& name : colormapNames())
@@ -25,10 +42,11 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
     m_opacity->setFixedWidth(90);
     addWidget(m_opacity);
     m_scaleMode = new QComboBox(this);
-    m_scaleMode->addItems({tr("Shared scale (bits/px)"), tr("Per-map scale")});
+    // No units here: they depend on the map source, and the colorbar states them.
+    m_scaleMode->addItems({tr("Shared scale"), tr("Per-map scale")});
     m_scaleMode->setToolTip(
-        tr("Shared: one colour scale for all words, so they compare.\n"
-           "Per-map: each map stretched to its own maximum."));
+        tr("Shared: one colour scale for all words (in the map source's units), so they "
+           "compare.\nPer-map: each map stretched to its own maximum."));
     addWidget(m_scaleMode);
     m_fade = new QCheckBox(tr("Fade"), this);
     m_fade->setToolTip(tr("Let the image show through where the value is low"));
@@ -65,6 +83,7 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
     m_generateAction->setToolTip(
         tr("Generate an image from the prompt with the current model (Ctrl+G)"));
 
+    connect(m_source, &QComboBox::currentIndexChanged, this, &DisplayToolbar::readControls);
     connect(m_colormap, &QComboBox::currentIndexChanged, this, &DisplayToolbar::readControls);
     connect(m_opacity, &QSlider::valueChanged, this, &DisplayToolbar::readControls);
     connect(m_scaleMode, &QComboBox::currentIndexChanged, this, &DisplayToolbar::readControls);
@@ -83,6 +102,7 @@ DisplayToolbar::DisplayToolbar(QWidget* parent) : QToolBar(tr("Display"), parent
 
 void DisplayToolbar::readControls() {
     DisplaySettings d = m_display;
+    d.mapSource = static_cast<MapSource>(std::max(0, m_source->currentIndex()));
     d.colormap = m_colormap->currentText();
     d.opacity = m_opacity->value() / 100.0;
     d.sharedScale = m_scaleMode->currentIndex() == 0;
@@ -97,7 +117,8 @@ void DisplayToolbar::readControls() {
 void DisplayToolbar::setDisplay(const DisplaySettings& display) {
     m_display = display;
     const QSignalBlocker b1(m_colormap), b2(m_opacity), b3(m_scaleMode), b4(m_mask), b5(m_contour),
-        b6(m_threshold), b7(m_gridAction), b8(m_fade);
+        b6(m_threshold), b7(m_gridAction), b8(m_fade), b9(m_source);
+    m_source->setCurrentIndex(static_cast<int>(display.mapSource));
     m_colormap->setCurrentText(display.colormap);
     m_opacity->setValue(static_cast<int>(display.opacity * 100 + 0.5));
     m_scaleMode->setCurrentIndex(display.sharedScale ? 0 : 1);
@@ -106,6 +127,24 @@ void DisplayToolbar::setDisplay(const DisplaySettings& display) {
     m_fade->setChecked(display.fadeLowValues);
     m_threshold->setValue(static_cast<int>(display.thresholdFraction * 100 + 0.5));
     m_gridAction->setChecked(display.grid);
+}
+
+void DisplayToolbar::setAttentionAvailable(bool available) {
+    auto* model = qobject_cast<QStandardItemModel*>(m_source->model());
+    const QString attention =
+        available ? tr("The word's cross-attention, in parts per million of its attention per "
+                       "pixel (DAAM-style, read on this image noised at the estimator's noise "
+                       "levels).")
+                  : noAttentionReadoutText();
+    const QString combined =
+        available ? tr("Information and attention combined: the geometric mean of the two "
+                       "maps, each divided by its own maximum (0-1).")
+                  : noAttentionReadoutText();
+    for (const auto& [index, tip] : {std::pair{1, attention}, std::pair{2, combined}}) {
+        if (model && model->item(index))
+            model->item(index)->setEnabled(available);
+        m_source->setItemData(index, tip, Qt::ToolTipRole);
+    }
 }
 
 void DisplayToolbar::setGenerationSeed(std::uint64_t seed) {

@@ -12,6 +12,7 @@
 #include "infolens/Error.h"
 #include "infolens/io/Sha256.h"
 #include "infolens/ui/FileDialogs.h"
+#include "infolens/ui/MapSourceSelect.h"
 #include "infolens/ui/SettingsStore.h"
 #include "infolens/ui/WorkerBridge.h"
 
@@ -28,6 +29,26 @@ void copyField(std::string& to, const QString& from) {
 }
 void copyField(QString& to, const std::string& from) {
     to = QString::fromStdString(from);
+}
+// The session stores the map source by name; sessionFromJson has already refused unknown names.
+void copyField(std::string& to, const MapSource& from) {
+    to = mapSourceKey(from).toStdString();
+}
+void copyField(MapSource& to, const std::string& from) {
+    to = mapSourceFromKey(QString::fromStdString(from)).value_or(MapSource::Information);
+}
+// Interventions: shared, immutable in the app; copied values in the session.
+void copyField(std::vector<InterventionOutcome>& to,
+               const std::vector<std::shared_ptr<const InterventionOutcome>>& from) {
+    to.clear();
+    for (const auto& o : from)
+        to.push_back(*o);
+}
+void copyField(std::vector<std::shared_ptr<const InterventionOutcome>>& to,
+               const std::vector<InterventionOutcome>& from) {
+    to.clear();
+    for (const InterventionOutcome& o : from)
+        to.push_back(std::make_shared<const InterventionOutcome>(o));
 }
 template <class T>
 void copyField(T& to, const T& from) {
@@ -52,7 +73,9 @@ void documentFields(Session& s, State& d, Field field) {
     field(s.contour, d.display.contour);
     field(s.fadeLowValues, d.display.fadeLowValues);
     field(s.thresholdFraction, d.display.thresholdFraction);
+    field(s.mapSource, d.display.mapSource);
     field(s.selectedWord, d.selectedWord);
+    field(s.interventions, d.interventions);
 }
 
 QString sessionFilter() {
@@ -97,6 +120,14 @@ DocumentController::DocumentController(QWidget* window, WorkerBridge& bridge,
         return answer == QMessageBox::Save      ? UnsavedChoice::Save
                : answer == QMessageBox::Discard ? UnsavedChoice::Discard
                                                 : UnsavedChoice::Cancel;
+    };
+    m_confirmImagePath = [this](const QString& notice) {
+        if (!m_interactive)
+            return false;
+        return QMessageBox::question(m_window, tr("Open Image Outside the Session?"),
+                                     tr("Careful: %1.\n\nOpen this image?").arg(notice),
+                                     QMessageBox::Open | QMessageBox::Cancel,
+                                     QMessageBox::Cancel) == QMessageBox::Open;
     };
 }
 
@@ -371,6 +402,13 @@ void DocumentController::showSession(const SessionState& s, const QString& path)
     }
     if (s.imagePath.empty())
         throw Error("the session has no image");
+    // Nothing is read from a path that escapes the session's folder or is a link unless a person
+    // agreed (issue 13); refusing leaves the current document as it was.
+    if ((s.imagePathEscapes || s.imagePathIsSymlink) && !m_confirmImagePath(q(s.imagePathNotice))) {
+        throw Error(s.imagePathNotice +
+                    "; the session was not opened (open the image itself, "
+                    "or move it beside the session)");
+    }
     const Image loaded = loadImage(s.imagePath);
     const std::string hash = sha256FileHex(s.imagePath);
     if (!s.imageSha256.empty() && hash != s.imageSha256)

@@ -10,6 +10,8 @@
 #include "infolens/ui/FileDialogs.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MapScale.h"
+#include "infolens/ui/MapSourceSelect.h"
+#include "infolens/ui/SettingsStore.h"
 
 namespace infolens::ui {
 
@@ -57,7 +59,10 @@ FigureContent buildFigure(const ExportSource& source, const FigureOptions& optio
     content.miSeBits = result.mi.seBits;
     content.miStandardBits = result.mi.standardBits;
     content.miStandardSeBits = result.mi.standardSeBits;
-    content.perPanelScale = !source.display.sharedScale;
+    // The figure's own colour scale (options), not the view's: by default each panel its own.
+    DisplaySettings display = source.display;
+    display.sharedScale = options.sharedScale;
+    content.perPanelScale = !options.sharedScale;
     std::vector<int> chosen = options.words;
     if (chosen.empty()) {
         for (int i = 0; i < static_cast<int>(result.words.size()); ++i)
@@ -70,21 +75,24 @@ FigureContent buildFigure(const ExportSource& source, const FigureOptions& optio
         const WordResult& w = result.words[i];
         FigurePanel panel;
         panel.label = q(w.text);  // the figure adds "→ placeholder" itself
-        panel.overlay = source.view->renderWord(i, pixelScale);
+        panel.overlay = source.view->renderWord(i, pixelScale, display);
         panel.bits = w.bits;
         panel.seBits = w.seBits;
         panel.standardBits = w.standardBits;
         panel.standardSeBits = w.standardSeBits;
         if (w.mode == WordMode::Placeholder)
             panel.placeholder = q(result.placeholder);
-        panel.mapMax = scaleFor(result, i, source.display).hi;  // what renderWord drew with
+        panel.mapMax = scaleFor(result, i, display).hi;  // what renderWord drew with
         content.panels.push_back(panel);
     }
-    const MapScale scale = scaleFor(result, source.selectedWord, source.display);
-    content.colormap = source.display.colormap;
+    const MapScale scale = scaleFor(result, source.selectedWord, display);
+    content.colormap = display.colormap;
     content.scaleLo = scale.lo;
     content.scaleHi = scale.hi;
-    content.units = QObject::tr("i_o, bits per pixel");
+    // Which map the panels show, in the colorbar's units, the panels' maxima and the legend.
+    content.units = sourceUnits(display.mapSource);
+    content.maxUnits = sourceMaxUnits(display.mapSource);
+    content.mapSource = sourceDescription(display.mapSource);
     content.footer =
         QObject::tr(
             "InfoLens %1 · model %2 (%3…) · estimation seed %4%5 · %6 sampler · %7 "
@@ -120,6 +128,7 @@ ExportActions::ExportActions(QWidget* window, SettingsStore& settings, Source so
     m_askFigure = [this](const QStringList& words, bool png) -> std::optional<FigureOptions> {
         FigureOptionsDialog dialog(words, png, m_window);
         FigureOptions last = m_lastFigure;
+        last.sharedScale = m_settings.figureSharedScale();
         if (last.words.size() > static_cast<std::size_t>(words.size()) ||
             std::any_of(last.words.begin(), last.words.end(),
                         [&](int i) { return i >= words.size(); }))
@@ -151,6 +160,7 @@ void ExportActions::addTo(QMenu* menu) {
         if (!options)
             return;
         m_lastFigure = *options;
+        m_settings.setFigureSharedScale(options->sharedScale);  // the next figure starts there
         const QString path = format == FigureFormat::Png
                                  ? ask(tr("Export Figure"), tr("PNG image (*.png)"), "png")
                                  : ask(tr("Export Figure"), tr("PDF document (*.pdf)"), "pdf");

@@ -43,6 +43,15 @@ FigureOptionsDialog::FigureOptionsDialog(const QStringList& words, bool png, QWi
     m_dpi->setToolTip(png ? tr("Pixels per inch of the PNG: its width is the size × this.")
                           : tr("A PDF is vector: no resolution to choose."));
     form->addRow(tr("&Resolution:"), m_dpi);
+    m_scale = new QComboBox(this);
+    m_scale->setObjectName("figureScale");
+    m_scale->addItem(tr("Each panel its own (default)"), false);
+    m_scale->addItem(tr("One shared scale"), true);
+    m_scale->setToolTip(
+        tr("Each panel its own: every map uses its full colour range and its maximum is printed "
+           "under it, so every word is readable.\nOne shared scale: colours compare across "
+           "words, but a dominant word leaves the others nearly blank."));
+    form->addRow(tr("&Colour scale:"), m_scale);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     form->addRow(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -60,6 +69,7 @@ void FigureOptionsDialog::setOptions(const FigureOptions& options) {
     m_dpi->setValue(options.dpi);
     const int size = m_size->findData(options.widthInches);
     m_size->setCurrentIndex(size >= 0 ? size : 0);
+    m_scale->setCurrentIndex(options.sharedScale ? 1 : 0);
     for (int i = 0; i < m_words->count(); ++i) {
         const bool on =
             options.words.empty() ||
@@ -72,6 +82,7 @@ FigureOptions FigureOptionsDialog::options() const {
     FigureOptions options;
     options.dpi = m_dpi->value();
     options.widthInches = m_size->currentData().toDouble();
+    options.sharedScale = m_scale->currentData().toBool();
     for (int i = 0; i < m_words->count(); ++i) {
         if (m_words->item(i)->checkState() == Qt::Checked)
             options.words.push_back(i);

@@ -10,6 +10,7 @@
 #include "infolens/render/OverlayCompositor.h"
 #include "infolens/render/OverlayRenderer.h"
 #include "infolens/ui/MapScale.h"
+#include "infolens/ui/MapSourceSelect.h"
 #include "infolens/ui/ValueText.h"
 
 namespace infolens::ui {
@@ -121,7 +122,8 @@ QRectF ImageView::imageRect() const {
     return {pl.offset, QSizeF(m_image.width * pl.scale, m_image.height * pl.scale)};
 }
 
-QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, double dpr) const {
+QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, double dpr,
+                          const DisplaySettings& display) const {
     OverlayInputs in;
     in.base = m_baseRgba.data();
     in.baseWidth = m_image.width;
@@ -133,16 +135,18 @@ QImage ImageView::compose(int word, QSize size, double scale, QPointF offset, do
     p.scale = static_cast<float>(scale * dpr);
     p.offsetX = static_cast<float>(offset.x() * dpr);
     p.offsetY = static_cast<float>(offset.y() * dpr);
-    p.opacity = static_cast<float>(m_display.opacity);
-    p.maskBelowThreshold = m_display.maskBelowThreshold;
-    p.contour = m_display.contour;
-    p.fadeLowValues = m_display.fadeLowValues;
+    p.opacity = static_cast<float>(display.opacity);
+    p.maskBelowThreshold = display.maskBelowThreshold;
+    p.contour = display.contour;
+    p.fadeLowValues = display.fadeLowValues;
     p.backgroundRgba =
         0xff000000u | (kBackground.blue() << 16) | (kBackground.green() << 8) | kBackground.red();
-    if (m_result && word >= 0 && word < static_cast<int>(m_result->words.size()) &&
-        !m_result->words[word].map.empty()) {
-        const MapScale s = scaleFor(*m_result, word, m_display);
-        in.map = m_result->words[word].map.data();
+    // Lives until the render below has read it.
+    const std::vector<float> map =
+        m_result ? sourceMap(*m_result, word, display.mapSource) : std::vector<float>();
+    if (!map.empty()) {
+        const MapScale s = scaleFor(*m_result, word, display);
+        in.map = map.data();
         in.mapWidth = m_result->mapWidth;
         in.mapHeight = m_result->mapHeight;
         p.lo = s.lo;
@@ -174,7 +178,20 @@ QImage ImageView::renderWord(int word, int scale) const {
     if (m_image.width == 0)
         return {};
     const QSize size(m_image.width * scale, m_image.height * scale);
-    return compose(word, size, scale, QPointF(0, 0), 1.0);
+    return compose(word, size, scale, QPointF(0, 0), 1.0, m_display);
+}
+
+QImage ImageView::renderWord(int word, int scale, const DisplaySettings& display) const {
+    if (m_image.width == 0)
+        return {};
+    const QSize size(m_image.width * scale, m_image.height * scale);
+    return compose(word, size, scale, QPointF(0, 0), 1.0, display);
+}
+
+QString ImageView::mapNotice() const {
+    if (!m_result || m_result->words.empty() || (!m_display.grid && m_word < 0))
+        return {};
+    return sourceUnavailableReason(*m_result, m_display.mapSource);
 }
 
 void ImageView::paintEvent(QPaintEvent*) {
@@ -192,8 +209,17 @@ void ImageView::paintEvent(QPaintEvent*) {
         const Placement pl = placement();
         const QImage composed =
             compose(m_word, pl.area.size(), pl.scale, pl.offset - QPointF(pl.area.topLeft()),
-                    devicePixelRatioF());
+                    devicePixelRatioF(), m_display);
         p.drawImage(pl.area.topLeft(), composed);
+    }
+    // The chosen source has no map to draw: say why instead of showing a bare image.
+    const QString notice = mapNotice();
+    if (!notice.isEmpty()) {
+        const QRect band(kPadding, kPadding, width() - 2 * kPadding - kColorbarMargin,
+                         fontMetrics().height() + 8);
+        p.fillRect(band, QColor(0, 0, 0, 170));
+        p.setPen(QColor(255, 220, 120));
+        p.drawText(band, Qt::AlignCenter, notice);
     }
     paintColorbar(p);
 }
@@ -215,17 +241,19 @@ QStringList ImageView::gridLabels() const {
             word + "\n" + tr("i_o %1").arg(bitsWithSe(w.bits, w.seBits));  // as in figures
         // Each panel on its own scale: its own range, since the colorbar can only give shares.
         if (!m_display.sharedScale)
-            label +=
-                "\n" + tr("max %1 bits/px").arg(formatBits(scaleFor(*m_result, i, m_display).hi));
+            label += "\n" + tr("max %1 %2")
+                                .arg(formatBits(scaleFor(*m_result, i, m_display).hi),
+                                     sourceMaxUnits(m_display.mapSource));
         labels << label;
     }
     return labels;
 }
 
 QString ImageView::colorbarUnits() const {
+    const QString units = sourceUnits(m_display.mapSource);
     if (gridPerMapScale())
-        return tr("share of each map's max");
-    return m_display.sharedScale ? tr("i_o bits/px") : tr("i_o bits/px (this map)");
+        return tr("%1: share of each map's max").arg(sourceName(m_display.mapSource));
+    return m_display.sharedScale ? units : tr("%1 (this map)").arg(units);
 }
 
 void ImageView::paintGrid(QPainter& p) {
@@ -245,7 +273,7 @@ void ImageView::paintGrid(QPainter& p) {
     for (int i = 0; i < n; ++i) {
         const QPoint cell(area.left() + (i % cols) * cellW, area.top() + (i / cols) * cellH);
         const QPoint at(cell.x() + (cellW - tile.width()) / 2, cell.y() + 2);
-        p.drawImage(at, compose(i, tile, scale, QPointF(0, 0), devicePixelRatioF()));
+        p.drawImage(at, compose(i, tile, scale, QPointF(0, 0), devicePixelRatioF(), m_display));
         if (i == m_word) {
             p.setPen(QPen(QColor(255, 200, 0), 2));
             p.drawRect(QRect(at, tile).adjusted(-1, -1, 1, 1));
@@ -363,24 +391,30 @@ void ImageView::updateHover(QPointF pos) {
     }
     QString text = tr("pixel (%1, %2)").arg(int(uv.x())).arg(int(uv.y()));
     if (m_result && !m_result->words.empty()) {
+        // The values of the map source on view, in its units (MapSourceSelect.h).
+        const MapSource source = m_display.mapSource;
         std::vector<std::pair<float, int>> values;
+        float selected = 0.0f;
+        bool haveSelected = false;
         for (int i = 0; i < static_cast<int>(m_result->words.size()); ++i) {
-            const WordResult& w = m_result->words[i];
-            if (w.map.empty())
+            const std::vector<float> map = sourceMap(*m_result, i, source);
+            if (map.empty())
                 continue;
-            values.push_back(
-                {sampleMap(w.map.data(), m_result->mapWidth, m_result->mapHeight, m_image.width,
-                           m_image.height, float(uv.x()), float(uv.y())),
-                 i});
+            const float v = sampleMap(map.data(), m_result->mapWidth, m_result->mapHeight,
+                                      m_image.width, m_image.height, float(uv.x()), float(uv.y()));
+            values.push_back({v, i});
+            if (i == m_word) {
+                selected = v;
+                haveSelected = true;
+            }
         }
-        if (m_word >= 0 && m_word < static_cast<int>(m_result->words.size()) &&
-            !m_result->words[m_word].map.empty()) {
-            const WordResult& w = m_result->words[m_word];
-            text += tr("   %1: %2 bits/px")
-                        .arg(QString::fromStdString(w.text))
-                        .arg(formatBits(sampleMap(w.map.data(), m_result->mapWidth,
-                                                  m_result->mapHeight, m_image.width,
-                                                  m_image.height, float(uv.x()), float(uv.y()))));
+        if (haveSelected) {
+            text += tr("   %1: %2 %3")
+                        .arg(QString::fromStdString(m_result->words[m_word].text))
+                        .arg(formatBits(selected))
+                        .arg(sourceUnits(source));
+        } else if (const QString why = sourceUnavailableReason(*m_result, source); !why.isEmpty()) {
+            text += "   " + why;
         }
         std::sort(values.begin(), values.end(), [](auto a, auto b) { return a.first > b.first; });
         QStringList top;
@@ -389,7 +423,8 @@ void ImageView::updateHover(QPointF pos) {
                        .arg(QString::fromStdString(m_result->words[values[k].second].text))
                        .arg(formatBits(values[k].first));
         }
-        text += tr("   top: ") + top.join(", ");
+        if (!top.isEmpty())
+            text += tr("   top: ") + top.join(", ") + " " + sourceUnits(source);
     }
     emitHover(text);
 }

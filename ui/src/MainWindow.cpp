@@ -12,17 +12,24 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "infolens/render/Colormap.h"
 #include "infolens/ui/DisplayToolbar.h"
 #include "infolens/ui/ExportActions.h"
+#include "infolens/ui/FileDialogs.h"
 #include "infolens/ui/ImageView.h"
+#include "infolens/ui/InterventionController.h"
+#include "infolens/ui/InterventionExport.h"
+#include "infolens/ui/InterventionPanel.h"
+#include "infolens/ui/InterventionStore.h"
 #include "infolens/ui/ModelDialogs.h"
 #include "infolens/ui/NoiseChart.h"
 #include "infolens/ui/NoticeBar.h"
 #include "infolens/ui/PromptController.h"
 #include "infolens/ui/PromptEditor.h"
+#include "infolens/ui/ImageFit.h"
 #include "infolens/ui/PromptFit.h"
 #include "infolens/ui/SamplingDialog.h"
 #include "infolens/ui/SettingsStore.h"
@@ -63,6 +70,7 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
     layout->setSpacing(0);
     m_editor = new PromptEditor(central);
     m_notice = new NoticeBar(central);
+    m_imageFitNotice = new ImageFitNotice(central);
     m_fitNotice = new NoticeBar(central);
     m_fitNotice->setObjectName("fitNotice");
     m_fitNotice->setToolTip(tr("Shown when the prompt's i_s < %1 × its i_o beyond %2 standard "
@@ -75,6 +83,7 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
     layout->addWidget(m_editor);
     layout->addWidget(m_notice);
     layout->addWidget(m_fitNotice);
+    layout->addWidget(m_imageFitNotice);
     layout->addWidget(m_view, 1);
     setCentralWidget(central);
 
@@ -101,8 +110,11 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         this, *m_bridge, *m_settings,
         [this] {
             m_prompt->flush();  // save the text as shown
-            return DocumentState{m_prompt->prompt(), m_prompt->modes(), m_prompt->placeholder(),
+            DocumentState state{m_prompt->prompt(), m_prompt->modes(), m_prompt->placeholder(),
                                  m_sampling,         m_display,         m_selectedWord};
+            if (m_interventions)
+                state.interventions = m_interventions->outcomes();
+            return state;
         },
         this);
     m_exports = new ExportActions(
@@ -119,6 +131,7 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         },
         this);
     m_documents->setInteractive(m_interactive);
+    buildInterventions();
     buildMenus();
 
     connect(m_prompt, &PromptController::changed, this, &MainWindow::recompute);
@@ -130,6 +143,14 @@ MainWindow::MainWindow(const ModelRegistry& registry, const StartOptions& option
         m_editor->setSelectedWord(m_selectedWord);
     });
     connect(m_editor, &PromptEditor::wordClicked, this, &MainWindow::selectWord);
+    connect(m_editor, &PromptEditor::wordMenuRequested, this, [this](int word, QPoint at) {
+        std::unique_ptr<QMenu> menu(buildWordMenu(word, this));
+        menu->exec(at);
+    });
+    connect(m_words, &WordPanel::wordMenuRequested, this, [this](int word, QPoint at) {
+        std::unique_ptr<QMenu> menu(buildWordMenu(word, this));
+        menu->exec(at);
+    });
     connect(m_words, &WordPanel::wordClicked, this, &MainWindow::selectWord);
     connect(m_toolbar, &DisplayToolbar::displayChanged, this, &MainWindow::setDisplay);
     // The toolbar's image seed drives Generate only; the estimation seed (m_sampling) is not
@@ -248,7 +269,21 @@ void MainWindow::buildMenus() {
     connect(m_recentModels, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentModels);
     rebuildRecentModels();
     file->addSeparator();
-    m_exports->addTo(file->addMenu(tr("&Export")));
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    m_exports->addTo(exportMenu);
+    exportMenu->addSeparator();
+    exportMenu->addAction(tr("Interventions &Table…"), this, [this] {
+        const QString path = askSavePath(this, *m_settings, tr("Export Interventions Table"),
+                                         tr("CSV (*.csv);;JSON (*.json)"), "csv");
+        if (!path.isEmpty())
+            exportInterventionsTable(path);
+    });
+    exportMenu->addAction(tr("&Intervention Figure…"), this, [this] {
+        const QString path = askSavePath(this, *m_settings, tr("Export Intervention Figure"),
+                                         tr("PNG (*.png);;PDF (*.pdf)"), "png");
+        if (!path.isEmpty())
+            exportInterventionFigure(path, 300);
+    });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -266,9 +301,13 @@ void MainWindow::buildMenus() {
     });
     edit->addAction(tr("&Stop"), QKeySequence(Qt::Key_Escape), this, [this] {
         m_bridge->cancel();
+        m_interventionActions->cancel();
         m_status->hideProgress();
         statusBar()->showMessage(tr("Stopped."), 3000);
     });
+
+    edit->actions().last()->setToolTip(tr("Stops the maps and the interventions"));
+    m_interventionActions->addTo(menuBar()->addMenu(tr("&Interventions")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_toolbar->gridAction());
@@ -333,6 +372,7 @@ void MainWindow::onModelStatus(const ModelStatus& status) {
     }
     const ModelSummary& model = status.summary;
     m_status->showModelReady(model);
+    m_imageFitNotice->setModel(model);
     m_settings->addRecentModel(m_bridge->modelSpec());
     const QString reason = m_bridge->unusableReason();
     if (!reason.isEmpty()) {
@@ -390,6 +430,7 @@ void MainWindow::setDisplay(const DisplaySettings& display) {
     }
     m_toolbar->setDisplay(m_display);
     m_view->setDisplay(m_display);
+    m_interventionPanel->setColormap(m_display.colormap);
     m_words->refreshThumbnails();
 }
 
@@ -400,14 +441,17 @@ void MainWindow::applyDocument(const DocumentState& state) {
     setDisplay(display);
     m_selectedWord = state.selectedWord;
     m_prompt->reset(state.prompt, state.modes, state.placeholder);  // recomputes
+    restoreInterventions(state.interventions);
 }
 
 void MainWindow::setImage(const Image& image, const QString& path, const QString& notice) {
     m_result.reset();
+    updateInterventionContext();
     m_view->setImage(image);
     m_words->setResult(nullptr);
     m_chart->setResult(nullptr);
     m_fitNotice->showNotice(QString());
+    m_imageFitNotice->clear();
     m_notice->showNotice(notice);
     setWindowTitle(path.isEmpty() ? tr("InfoLens — generated image")
                                   : tr("InfoLens — %1").arg(QFileInfo(path).fileName()));
@@ -426,6 +470,7 @@ void MainWindow::selectWord(int word) {
 void MainWindow::clearMaps() {
     m_result.reset();
     m_fitNotice->showNotice(QString());
+    m_imageFitNotice->clear();
     m_view->setResult(nullptr);
     m_words->setResult(nullptr);
     m_chart->setResult(nullptr);
@@ -435,6 +480,7 @@ void MainWindow::clearMaps() {
 void MainWindow::recompute() {
     if (m_prompt->commitPendingEdit())
         return;  // comes back here through PromptController::changed
+    updateInterventionContext();
     if (m_bridge->modelStatus().state == ModelStatus::State::Loading) {
         m_status->showWaitingForModel();  // onModelStatus computes once the model is ready
         return;
@@ -477,12 +523,14 @@ void MainWindow::showResult(std::shared_ptr<const LiveResult> result) {
         }
         m_selectedWord = best;
     }
+    m_toolbar->setAttentionAvailable(result->attentionAvailable);
     m_view->setResult(result);
     m_words->setResult(result);
     m_chart->setResult(result);
     selectWord(m_selectedWord);
     m_status->showResult(*result);
     showPromptFit(*result);
+    m_imageFitNotice->showResult(*result);
     Q_EMIT resultShown(result);
 }
 
@@ -526,6 +574,141 @@ void MainWindow::dropEvent(QDropEvent* event) {
         return;
     m_documents->openFile(urls.front().toLocalFile());
     event->acceptProposedAction();
+}
+
+}  // namespace infolens::ui
+
+namespace infolens::ui {
+
+void MainWindow::buildInterventions() {
+    m_interventions = new InterventionStore(m_prompt->undoStack(), this);
+    m_interventionPanel = new InterventionPanel(m_interventions, this);
+    auto* dock = new QDockWidget(tr("Interventions"), this);
+    dock->setObjectName("interventionsDock");
+    dock->setWidget(m_interventionPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    // The noise chart stays the visible tab; an intervention raises its own dock when it arrives.
+    if (auto* noise = findChild<QDockWidget*>("noiseDock")) {
+        tabifyDockWidget(noise, dock);
+        noise->raise();
+    }
+    m_interventionActions = new InterventionController(
+        this, m_interventions, m_interventionPanel,
+        [this] {
+            m_prompt->flush();
+            InterventionSource source;
+            source.image = m_documents->image();
+            source.prompt = m_prompt->prompt();
+            source.modes = m_prompt->modes();
+            source.placeholder = m_prompt->placeholder();
+            source.seed = m_sampling.seed;
+            source.samples = std::min(m_sampling.sampleCap, 64);
+            source.selectedWord = m_selectedWord;
+            const PromptAnalysis analysis = m_bridge->analyze(source.prompt);
+            for (const PromptWord& w : analysis.words)
+                source.words.push_back(w.text);
+            source.problem = m_bridge->unusableReason();
+            if (source.problem.isEmpty())
+                source.problem = q(analysis.problem);
+            return source;
+        },
+        [this](std::vector<InterventionRequest> requests) {
+            return m_bridge->intervene(std::move(requests));
+        },
+        [this] { m_bridge->cancelInterventions(); }, this);
+    connect(m_bridge.get(), &WorkerBridge::interventionArrived, m_interventionActions,
+            &InterventionController::receive);
+    connect(m_bridge.get(), &WorkerBridge::interventionProgress, m_interventionActions,
+            &InterventionController::receiveProgress);
+    // A finished intervention is shown: its dock comes to the front.
+    connect(m_interventions, &InterventionStore::selectionChanged, this, [dock](int index) {
+        if (index >= 0)
+            dock->raise();
+    });
+}
+
+// Interventions made for another prompt, image or model stay, marked stale.
+void MainWindow::updateInterventionContext() {
+    InterventionContext context;
+    context.prompt = m_prompt->prompt().toStdString();
+    context.image = m_documents->image().get();
+    context.modelHash = m_bridge->modelReady() ? m_bridge->model().hash : std::string();
+    const InterventionContext& now = m_interventions->context();
+    if (context.prompt != now.prompt || context.image != now.image ||
+        context.modelHash != now.modelHash)
+        m_interventions->setContext(context);
+}
+
+// A session's interventions are shown again without recomputing only when they were computed
+// with the loaded model (same hash); the others are dropped with a notice. They belong to the
+// session's image, which is the open one now.
+void MainWindow::restoreInterventions(
+    const std::vector<std::shared_ptr<const InterventionOutcome>>& saved) {
+    const std::string hash = m_bridge->modelReady() ? m_bridge->model().hash : std::string();
+    std::vector<std::shared_ptr<const InterventionOutcome>> kept;
+    for (const auto& o : saved) {
+        if (o->modelHash != hash)
+            continue;
+        auto copy = std::make_shared<InterventionOutcome>(*o);
+        copy->request.image = m_documents->image();
+        kept.push_back(std::move(copy));
+    }
+    const std::size_t dropped = saved.size() - kept.size();
+    updateInterventionContext();
+    m_interventions->reset(std::move(kept));
+    if (dropped > 0)
+        m_notice->showNotice(tr("%n intervention(s) of the session were computed with another "
+                                "model and are not shown (run them again with this model).",
+                                nullptr, static_cast<int>(dropped)),
+                             false);
+}
+
+QMenu* MainWindow::buildWordMenu(int word, QWidget* parent) {
+    auto* menu = new QMenu(parent);
+    const bool placeholder = word >= 0 && word < static_cast<int>(m_prompt->modes().size()) &&
+                             m_prompt->modes()[static_cast<std::size_t>(word)] ==
+                                 WordMode::Placeholder;
+    menu->addAction(placeholder ? tr("Compute with the Word &Omitted")
+                                : tr("Compute with the &Placeholder \u201c%1\u201d")
+                                      .arg(m_prompt->placeholder()),
+                    this, [this, word] { m_prompt->toggleMode(word); })
+        ->setObjectName("toggleModeAction");
+    menu->addSeparator();
+    m_interventionActions->addWordActions(menu, word);
+    return menu;
+}
+
+bool MainWindow::exportInterventionFigure(const QString& path, int dpi) {
+    try {
+        const QString footer = tr("%1 \u00b7 model %2 \u00b7 maps: each on its own scale (0 to "
+                                  "its maximum) \u00b7 CMI in bits, i_o \u00b1 SE")
+                                   .arg(QString("InfoLens"), q(m_bridge->model().name));
+        const InterventionFigureContent content =
+            interventionFigureContent(*m_interventions, m_display.colormap, footer);
+        if (path.endsWith(".pdf", Qt::CaseInsensitive))
+            exportInterventionFigurePdf(path, content);
+        else
+            exportInterventionFigurePng(path, content, dpi > 0 ? dpi : 300);
+        showMessage(tr("Figure written to %1").arg(path), 5000);
+        return true;
+    } catch (const std::exception& e) {
+        fail(tr("Export Intervention Figure"), q(e.what()));
+        return false;
+    }
+}
+
+bool MainWindow::exportInterventionsTable(const QString& path) {
+    try {
+        if (path.endsWith(".json", Qt::CaseInsensitive))
+            writeInterventionsJson(path, *m_interventions, m_bridge->model().name);
+        else
+            writeInterventionsCsv(path, *m_interventions);
+        showMessage(tr("Interventions written to %1").arg(path), 5000);
+        return true;
+    } catch (const std::exception& e) {
+        fail(tr("Export Interventions"), q(e.what()));
+        return false;
+    }
 }
 
 }  // namespace infolens::ui

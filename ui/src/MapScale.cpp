@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "infolens/ui/DisplaySettings.h"
+#include "infolens/ui/MapSourceSelect.h"
 
 namespace infolens::ui {
 
@@ -15,11 +16,12 @@ float mapMax(const std::vector<float>& map) {
 
 MapScale scaleFor(const LiveResult& result, int word, const DisplaySettings& display) {
     float hi = 0.0f;
+    // The map the view draws (information, attention or combined), so the scale fits it.
     if (display.sharedScale || word < 0 || word >= static_cast<int>(result.words.size())) {
-        for (const WordResult& w : result.words)
-            hi = std::max(hi, mapMax(w.map));
+        for (int i = 0; i < static_cast<int>(result.words.size()); ++i)
+            hi = std::max(hi, mapMax(sourceMap(result, i, display.mapSource)));
     } else {
-        hi = mapMax(result.words[word].map);
+        hi = mapMax(sourceMap(result, word, display.mapSource));
     }
     if (!(hi > 0.0f))
         hi = 1e-6f;

@@ -103,7 +103,8 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
         chip->setContextMenuPolicy(Qt::CustomContextMenu);
         QString tip = placeholderMode ? tr("CMI with the word replaced by \"%1\"").arg(placeholder)
                                       : tr("CMI with the word omitted");
-        tip += tr("\nClick to show its map; right-click to switch omission/placeholder.");
+        tip += tr("\nClick to show its map; right-click to switch omission/placeholder, or to "
+                  "remove or swap the word in the image (an intervention).");
         QString style =
             "QToolButton { border: 1px solid #888; border-radius: 9px; padding: 2px 8px; }"
             "QToolButton:checked { background: #f1c40f; color: black; }";
@@ -119,8 +120,9 @@ void PromptEditor::setWords(const PromptAnalysis& analysis, const std::vector<Wo
         }
         chip->setStyleSheet(style);
         chip->setToolTip(tip);
-        connect(chip, &QWidget::customContextMenuRequested, this,
-                [this, i] { Q_EMIT modeToggled(i); });
+        connect(chip, &QWidget::customContextMenuRequested, this, [this, i, chip](QPoint at) {
+            Q_EMIT wordMenuRequested(i, chip->mapToGlobal(at));
+        });
         m_group->addButton(chip, i);
         m_chipLayout->insertWidget(m_chipLayout->count() - 1, chip);
     }

@@ -4,6 +4,8 @@
 #include <QVariant>
 #include <iterator>
 
+#include "infolens/ui/MapSourceSelect.h"
+
 namespace infolens::ui {
 
 namespace {
@@ -23,13 +25,16 @@ enum Key : int {
     kImageFolder,
     kExportFolder,
     kRecentModels,
+    kMapSource,
+    kFigureSharedScale,
     kKeyCount
 };
 constexpr const char* kKeyNames[] = {
-    "window/geometry",     "window/state",    "display/colormap", "display/opacity",
-    "display/sharedScale", "display/contour", "display/fade",     "display/mask",
-    "display/threshold",   "recent",          "paths/images",     "paths/exports",
-    "recentModels",
+    "window/geometry", "window/state",        "display/colormap",
+    "display/opacity", "display/sharedScale", "display/contour",
+    "display/fade",    "display/mask",        "display/threshold",
+    "recent",          "paths/images",        "paths/exports",
+    "recentModels",    "display/mapSource",   "figure/sharedScale",
 };
 static_assert(std::size(kKeyNames) == kKeyCount, "one name per key");
 
@@ -54,6 +59,11 @@ const DisplayField kDisplayFields[] = {
      [](DisplaySettings& d, const QVariant& v) { d.maskBelowThreshold = v.toBool(); }},
     {kThreshold, [](const DisplaySettings& d) -> QVariant { return d.thresholdFraction; },
      [](DisplaySettings& d, const QVariant& v) { d.thresholdFraction = v.toDouble(); }},
+    // By name; an unknown name (a newer version's source) keeps the default.
+    {kMapSource, [](const DisplaySettings& d) -> QVariant { return mapSourceKey(d.mapSource); },
+     [](DisplaySettings& d, const QVariant& v) {
+         d.mapSource = mapSourceFromKey(v.toString()).value_or(d.mapSource);
+     }},
 };
 
 }  // namespace
@@ -110,6 +120,14 @@ DisplaySettings SettingsStore::display(const DisplaySettings& defaults) const {
 void SettingsStore::setDisplay(const DisplaySettings& display) {
     for (const DisplayField& field : kDisplayFields)
         setValue(field.key, field.get(display));
+}
+
+bool SettingsStore::figureSharedScale() const {
+    return value(kFigureSharedScale).toBool();  // never chosen: each panel its own scale
+}
+
+void SettingsStore::setFigureSharedScale(bool shared) {
+    setValue(kFigureSharedScale, shared);
 }
 
 QStringList SettingsStore::recentModels() const {

@@ -111,7 +111,8 @@ WordPanel::WordPanel(QWidget* parent) : QWidget(parent) {
     header->setToolTip(kStandardColumn,
                        standardFormExplanation() + tr("\nHere: the word against the prompt "
                                                       "without it. Click to sort."));
-    header->setToolTip(kMapColumn, tr("The word's map (i_o per pixel)."));
+    header->setToolTip(kMapColumn, tr("The word's map as the view draws it: information (i_o per "
+                                      "pixel), attention or combined (Display toolbar, Map)."));
     // Sorting by a value starts with the largest (a second click reverses it).
     header->setData(kOrthogonalColumn, Qt::InitialSortOrderRole, Qt::DescendingOrder);
     header->setData(kStandardColumn, Qt::InitialSortOrderRole, Qt::DescendingOrder);
@@ -130,6 +131,13 @@ WordPanel::WordPanel(QWidget* parent) : QWidget(parent) {
     connect(m_tree, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
         if (item)
             Q_EMIT wordClicked(item->data(0, kIndexRole).toInt());
+    });
+    // Right-click on a row: the word's menu (omission/placeholder, Remove, Swap with…).
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_tree, &QWidget::customContextMenuRequested, this, [this](QPoint at) {
+        if (QTreeWidgetItem* item = m_tree->itemAt(at))
+            Q_EMIT wordMenuRequested(item->data(0, kIndexRole).toInt(),
+                                     m_tree->viewport()->mapToGlobal(at));
     });
 }
 

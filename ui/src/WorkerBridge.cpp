@@ -8,6 +8,8 @@ WorkerBridge::WorkerBridge(const ModelRegistry& registry, const QString& modelSp
     qRegisterMetaType<std::shared_ptr<const LiveResult>>();
     qRegisterMetaType<std::shared_ptr<const GenerateResult>>();
     qRegisterMetaType<infolens::ModelStatus>();
+    qRegisterMetaType<std::shared_ptr<const InterventionOutcome>>();
+    qRegisterMetaType<infolens::InterventionProgress>();
     startWorker(modelSpec);
 }
 
@@ -18,6 +20,7 @@ void WorkerBridge::startWorker(const QString& modelSpec) {
     m_status.message = "loading model '" + modelSpec.toStdString() + "'";
     m_latest = 0;
     m_latestGenerate = 0;
+    m_latestIntervention = 0;
     const std::uint64_t epoch = ++m_epoch;
     // Callbacks run on the worker thread; they only post to this object's thread. Posted events
     // die with the object, and the worker is joined in the destructor before that. Each worker has
@@ -54,6 +57,69 @@ void WorkerBridge::startWorker(const QString& modelSpec) {
                 Qt::QueuedConnection);
         },
         m_placement);
+    connectInterventions(epoch);
+}
+
+void WorkerBridge::connectInterventions(std::uint64_t epoch) {
+#if INFOLENS_LIVE_INTERVENE
+    // Like results: posted to the UI thread, dropped there when a newer call or worker exists.
+    m_worker->setInterventionCallbacks(
+        [this, epoch](std::shared_ptr<const InterventionOutcome> outcome) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, epoch, outcome = std::move(outcome)] {
+                    if (epoch == m_epoch && outcome->generation == m_latestIntervention)
+                        Q_EMIT interventionArrived(outcome);
+                },
+                Qt::QueuedConnection);
+        },
+        [this, epoch](const InterventionProgress& progress) {
+            QMetaObject::invokeMethod(
+                this,
+                [this, epoch, progress] {
+                    if (epoch == m_epoch && progress.generation == m_latestIntervention)
+                        Q_EMIT interventionProgress(progress);
+                },
+                Qt::QueuedConnection);
+        });
+#else
+    (void)epoch;
+#endif
+}
+
+std::uint64_t WorkerBridge::intervene(std::vector<InterventionRequest> requests) {
+#if INFOLENS_LIVE_INTERVENE
+    m_latestIntervention = m_worker->intervene(std::move(requests));
+#else
+    // This build's worker has no interventions yet: answer with failed outcomes, so the UI
+    // reports it instead of waiting.
+    const std::uint64_t generation = ++m_fakeGeneration;
+    m_latestIntervention = generation;
+    const int count = static_cast<int>(requests.size());
+    for (int i = 0; i < count; ++i) {
+        auto outcome = std::make_shared<InterventionOutcome>();
+        outcome->generation = generation;
+        outcome->index = i;
+        outcome->count = count;
+        outcome->request = requests[static_cast<std::size_t>(i)];
+        outcome->error = "this build's worker cannot run interventions";
+        QMetaObject::invokeMethod(
+            this,
+            [this, o = std::shared_ptr<const InterventionOutcome>(std::move(outcome))] {
+                if (o->generation == m_latestIntervention)
+                    Q_EMIT interventionArrived(o);
+            },
+            Qt::QueuedConnection);
+    }
+#endif
+    return m_latestIntervention;
+}
+
+void WorkerBridge::cancelInterventions() {
+#if INFOLENS_LIVE_INTERVENE
+    m_worker->cancelInterventions();
+#endif
+    m_latestIntervention = 0;  // whatever is still on its way is dropped
 }
 
 void WorkerBridge::loadModel(const QString& modelSpec) {

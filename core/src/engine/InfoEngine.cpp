@@ -129,7 +129,9 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     const int64_t elements = channels * height * width;
 
     const LogSnrRange range = m_denoiser->trainedLogSnrRange();
-    const LogSnrProposal proposal = LogSnrProposal::fitToRange(range.lo, range.hi, settings.clip);
+    const LogSnrProposal proposal = LogSnrProposal::fitToRange(
+        settings.proposal.value_or(m_denoiser->preferredProposal()), range.lo, range.hi,
+        settings.clip);
     const int replicas = std::max(1, std::min(settings.replicas, settings.samples));
     const LogSnrSampler sampler(settings.sampler, mixSeed(settings.seed, kLogSnrStream), replicas);
 
@@ -169,6 +171,15 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     }
     std::vector<double> logSnrs, weights;
     std::vector<int> replicaOf;
+    // Per-draw null log-likelihood terms (weighted integrand plus the Gaussian constant), while
+    // the "" condition is evaluated; stops for good once no active pair needs it.
+    const auto nullFound = std::find(conditions.begin(), conditions.end(), std::string());
+    const int64_t nullIndex =
+        nullFound == conditions.end() ? -1 : static_cast<int64_t>(nullFound - conditions.begin());
+    std::vector<double> nullTerms;
+    bool nullOpen = nullIndex >= 0;
+    const double gaussianEntropy =
+        0.5 * static_cast<double>(elements) * std::log(2.0 * M_PI * std::exp(1.0));
 
     Snapshot state;
     state.drawsTotal = settings.samples;
@@ -186,6 +197,7 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
         snap.cancelled = state.cancelled;
         snap.finished = final && !state.cancelled;
         snap.conditions = conditions;
+        snap.proposal = proposal.kind();
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             PairResult result;
             result.pair = pairs[p];
@@ -222,6 +234,14 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             }
             snap.pairs.push_back(std::move(result));
         }
+        if (nullIndex >= 0 && !nullTerms.empty()) {
+            snap.nullAvailable = true;
+            snap.nullDraws = static_cast<int>(nullTerms.size());
+            snap.nullNll = estimateFromDraws(nullTerms, replicaOf, replicas, settings.sampler);
+            const double perDim = 1.0 / (static_cast<double>(elements) * std::log(2.0));
+            snap.nullBitsPerDim = snap.nullNll.value * perDim;
+            snap.nullBitsPerDimSe = snap.nullNll.se * perDim;
+        }
         return snap;
     };
 
@@ -236,7 +256,8 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
     if (caching) {
         const bool same = cache.x.defined() && cache.seed == settings.seed &&
                           cache.sampler == settings.sampler && cache.replicas == replicas &&
-                          cache.clip == settings.clip && cache.x.device() == x.device() &&
+                          cache.clip == settings.clip && cache.proposal == proposal.kind() &&
+                          cache.x.device() == x.device() &&
                           cache.x.scalar_type() == x.scalar_type() && torch::equal(cache.x, x);
         if (!same) {
             cache.clear();
@@ -245,6 +266,7 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             cache.sampler = settings.sampler;
             cache.replicas = replicas;
             cache.clip = settings.clip;
+            cache.proposal = proposal.kind();
         }
     }
     const std::size_t rowBytes = static_cast<std::size_t>(elements) * x.element_size();
@@ -443,6 +465,23 @@ Snapshot InfoEngine::run(const torch::Tensor& xIn, const InfoPlan& plan,
             }
         }
 
+        if (nullOpen && !needed[nullIndex])
+            nullOpen = false;
+        if (nullOpen) {
+            const torch::Tensor mse = (eps - predicted.select(1, nullIndex))
+                                          .to(torch::kFloat64)
+                                          .square()
+                                          .sum({1, 2, 3})
+                                          .to(torch::kCPU, torch::kFloat64)
+                                          .contiguous();
+            const double* m = mse.data_ptr<double>();
+            for (int64_t i = 0; i < nb; ++i) {
+                const double gaussianMmse =
+                    static_cast<double>(elements) / (1.0 + std::exp(-batchLogSnr[i]));
+                nullTerms.push_back(gaussianEntropy +
+                                    0.5 * batchWeight[i] * (m[i] - gaussianMmse));
+            }
+        }
         const torch::Tensor wView = w.view({nb, 1, 1});
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             if (m_retired[p])

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "infolens/engine/InfoPlan.h"
 #include "infolens/engine/LogSnrSampler.h"
 #include "infolens/io/Sha256.h"
+#include "infolens/model/Denoiser.h"
 #include "infolens/model/Model.h"
 
 namespace infolens {
@@ -41,6 +43,40 @@ void checkImage(const Model& model, const torch::Tensor& image) {
                     "]");
     }
 }
+
+// Forwards every call to the model's denoiser and counts the rows it evaluates, so that a caller
+// sees progress between denoiser calls whichever part (DDIM, engine, attention) makes them.
+// Forwards every virtual of Denoiser: a new one must be added here too.
+class CountingDenoiser final : public Denoiser {
+  public:
+    CountingDenoiser(std::shared_ptr<Denoiser> inner, std::function<void(std::int64_t)> afterCall)
+        : m_inner(std::move(inner)), m_afterCall(std::move(afterCall)) {}
+
+    torch::Tensor predict(const torch::Tensor& z, const torch::Tensor& logSnr,
+                          const torch::Tensor& cond, const torch::Tensor& condMask) override {
+        torch::Tensor out = m_inner->predict(z, logSnr, cond, condMask);
+        m_rows += z.size(0);
+        if (m_afterCall)
+            m_afterCall(m_rows);
+        return out;
+    }
+    PredictionType predictionType() const override { return m_inner->predictionType(); }
+    LogSnrRange trainedLogSnrRange() const override { return m_inner->trainedLogSnrRange(); }
+    std::vector<int64_t> dataShape() const override { return m_inner->dataShape(); }
+    torch::ScalarType dtype() const override { return m_inner->dtype(); }
+    torch::Device device() const override { return m_inner->device(); }
+    int preferredBatchRows() const override { return m_inner->preferredBatchRows(); }
+    AttentionCapture* attentionCapture() override { return m_inner->attentionCapture(); }
+    std::vector<double> stepLogSnrs() const override { return m_inner->stepLogSnrs(); }
+    ProposalKind preferredProposal() const override { return m_inner->preferredProposal(); }
+
+    std::int64_t rows() const { return m_rows; }
+
+  private:
+    std::shared_ptr<Denoiser> m_inner;
+    std::function<void(std::int64_t)> m_afterCall;
+    std::int64_t m_rows = 0;
+};
 
 }  // namespace
 
@@ -127,15 +163,28 @@ std::string tensorHash(const torch::Tensor& tensor) {
     return sha256Hex(bytes);
 }
 
+std::string InversionCache::keyOf(const Model& model, const torch::Tensor& image,
+                                  const std::string& prompt, int steps, double guidance) {
+    std::ostringstream key;
+    key << model.hash << "|" << tensorHash(image) << "|" << steps << "|" << guidance << "|"
+        << normalizeWhitespace(prompt);
+    return key.str();
+}
+
+bool InversionCache::contains(const Model& model, const torch::Tensor& image,
+                              const std::string& prompt, int steps, double guidance) const {
+    const std::string key = keyOf(model, image, prompt, steps, guidance);
+    return std::any_of(m_entries.begin(), m_entries.end(),
+                       [&](const Entry& e) { return e.key == key; });
+}
+
 std::shared_ptr<const Inversion> InversionCache::get(Model& model, const torch::Tensor& image,
                                                      const std::string& prompt, int steps,
                                                      double guidance, const CancelToken* cancel) {
     checkImage(model, image);
-    std::ostringstream key;
-    key << model.hash << "|" << tensorHash(image) << "|" << steps << "|" << guidance << "|"
-        << normalizeWhitespace(prompt);
+    const std::string key = keyOf(model, image, prompt, steps, guidance);
     for (auto it = m_entries.begin(); it != m_entries.end(); ++it) {
-        if (it->key == key.str()) {
+        if (it->key == key) {
             ++m_hits;
             m_entries.splice(m_entries.begin(), m_entries, it);
             return it->inversion;
@@ -167,7 +216,7 @@ std::shared_ptr<const Inversion> InversionCache::get(Model& model, const torch::
     inversion->psnrDecodedDb =
         psnr(inversion->regeneratedImage,
              model.codec->decode(inversion->latent).to(torch::kCPU, torch::kFloat32));
-    m_entries.push_front({key.str(), inversion});
+    m_entries.push_front({key, inversion});
     while (m_entries.size() > std::max<std::size_t>(1, m_capacity))
         m_entries.pop_back();
     return inversion;
@@ -223,14 +272,35 @@ InterventionResult runIntervention(Model& model, InversionCache& cache, const to
     out.prompt = prompt;
     out.edited = editedPrompt(prompt, *model.textEncoder, edit);
     out.word = model.textEncoder->tokenize(prompt).words[static_cast<std::size_t>(edit.word)].text;
-    out.inversion = cache.get(model, image, prompt, settings.steps, settings.guidance, cancel);
+
+    // Progress by denoiser rows: what each stage will evaluate, as DdimSampler, InfoEngine (two
+    // conditions per draw) and computeAttentionMaps call the denoiser.
+    const bool withAttention = settings.attentionMaps && model.denoiser->attentionCapture();
+    out.inversionCached = cache.contains(model, image, prompt, settings.steps, settings.guidance);
+    const std::int64_t stepRows = settings.steps + 1;
+    const std::int64_t regenerationRows = stepRows * (settings.guidance != 1.0 ? 2 : 1);
+    const std::int64_t expectedRows = (out.inversionCached ? 0 : stepRows + regenerationRows) +
+                                      regenerationRows +
+                                      2 * std::int64_t{std::max(1, settings.engine.samples)} +
+                                      (withAttention ? settings.attention.passes : 0);
+    const char* stage = "inverting";
+    auto counting = std::make_shared<CountingDenoiser>(model.denoiser, [&](std::int64_t rows) {
+        if (settings.progress)
+            settings.progress(stage, std::min(1.0, static_cast<double>(rows) /
+                                                       static_cast<double>(expectedRows)));
+    });
+    Model counted = model;  // the same model, its denoiser calls counted
+    counted.denoiser = counting;
+
+    out.inversion = cache.get(counted, image, prompt, settings.steps, settings.guidance, cancel);
 
     torch::InferenceMode guard;
+    stage = "regenerating";
     DdimSettings ddim;
     ddim.steps = settings.steps;
     ddim.guidance = settings.guidance;
     ddim.cancel = cancel;
-    const DdimSampler sampler(*model.denoiser, ddim);
+    const DdimSampler sampler(*counting, ddim);
     const TextEncoding null = model.textEncoder->encode("");
     out.editedLatent =
         sampler.generateFrom(out.inversion->noise, model.textEncoder->encode(out.edited), null)
@@ -242,7 +312,8 @@ InterventionResult runIntervention(Model& model, InversionCache& cache, const to
     // The predicted map: information of the original prompt over the edited one, on the real
     // image's latent (for removal this is the word's CMI; for a swap ||eps(y) - eps(y')||^2).
     checkCancel(cancel);
-    InfoEngine engine(model.denoiser, model.textEncoder);
+    stage = "estimating";
+    InfoEngine engine(counting, model.textEncoder);
     EngineSettings engineSettings = settings.engine;
     engineSettings.keepIntegrand = false;
     const Snapshot snap =
@@ -258,14 +329,16 @@ InterventionResult runIntervention(Model& model, InversionCache& cache, const to
     out.pixelRInformation = pearsonR(out.predicted, out.change.latent);
 
     out.pixelRAttention = kNan;
-    if (settings.attentionMaps && model.denoiser->attentionCapture()) {
+    if (withAttention) {
+        stage = "attention";
         const AttentionMaps maps =
-            computeAttentionMaps(*model.denoiser, *model.textEncoder, out.inversion->latent, prompt,
+            computeAttentionMaps(*counting, *model.textEncoder, out.inversion->latent, prompt,
                                  settings.attention, 0, 0, cancel);
         out.evaluations += settings.attention.passes;
         out.attention = maps.words[edit.word];
         out.pixelRAttention = pearsonR(out.attention, out.change.latent);
     }
+    out.allEvaluations = counting->rows();
     return out;
 }
 

@@ -13,6 +13,25 @@ namespace infolens {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Loads module weights from bytes already in memory: a bundle's weights are read once by
+// BundleManifest::readVerifiedFile, hashed, and loaded from those very bytes, so a file swapped
+// after its hash was checked is never loaded. LibTorch's errors become an infolens::Error naming
+// `nameForErrors`.
+template <typename ModuleHolder>
+void loadModuleWeightsFromBytes(ModuleHolder& module, const std::vector<unsigned char>& bytes,
+                                const std::string& nameForErrors) {
+    try {
+        torch::load(module, reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    } catch (const c10::Error& e) {
+        throw Error("weights '" + nameForErrors +
+                    "' do not fit the model architecture: " + e.what_without_backtrace());
+    }
+}
+
+}  // namespace
+
 ShapesNetworks::ShapesNetworks(const ShapesModelConfig& c, WordTokenizer t)
     : config(c), tokenizer(std::move(t)), autoencoder(c), textEncoder(c), unet(c) {
     if (tokenizer.vocabularySize() > config.vocabularySize) {
@@ -41,9 +60,13 @@ std::shared_ptr<ShapesNetworks> ShapesNetworks::fromBundle(const BundleManifest&
     auto nets = std::make_shared<ShapesNetworks>(
         shapesModelConfigFromJson(json),
         WordTokenizer::fromText(vocabulary, manifest.filePath("vocabulary")));
-    loadModuleWeights(nets->autoencoder, manifest.filePath("autoencoder"));
-    loadModuleWeights(nets->textEncoder, manifest.filePath("text_encoder"));
-    loadModuleWeights(nets->unet, manifest.filePath("denoiser"));
+    // Weights are loaded from the bytes that were hashed (one read per file), never by path.
+    loadModuleWeightsFromBytes(nets->autoencoder, manifest.readVerifiedFile("autoencoder"),
+                               manifest.filePath("autoencoder"));
+    loadModuleWeightsFromBytes(nets->textEncoder, manifest.readVerifiedFile("text_encoder"),
+                               manifest.filePath("text_encoder"));
+    loadModuleWeightsFromBytes(nets->unet, manifest.readVerifiedFile("denoiser"),
+                               manifest.filePath("denoiser"));
     nets->eval();
     nets->placement = placement;
     nets->autoencoder->to(placement.device, placement.dtype);

@@ -161,6 +161,25 @@ TEST_CASE("tampered or truncated weights give a clear error", "[model]") {
     }
 }
 
+// Issue 13: readBundle hashed every file; a weights file swapped afterwards (here: for another
+// valid LibTorch archive) must be caught, because the weights are loaded from the bytes that are
+// hashed at load time, not read again by path after the check.
+TEST_CASE("weights swapped after the bundle was verified are refused, not loaded", "[model]") {
+    TempDir dir;
+    std::filesystem::copy(trainedBundle(), dir.path() + "/b",
+                          std::filesystem::copy_options::recursive);
+    const BundleManifest manifest = readBundle(dir.path() + "/b");  // every hash checked here
+    const std::string weights = dir.path() + "/b/denoiser.pt";
+    const std::vector<unsigned char> swapped = readBytes(dir.path() + "/b/autoencoder.pt");
+    std::filesystem::remove(weights);
+    writeBytes(weights, swapped);
+    CHECK_THROWS_WITH(
+        ShapesNetworks::fromBundle(manifest, Placement{}),
+        Catch::Contains("denoiser.pt") && Catch::Contains("does not match its SHA-256"));
+    // The untouched bundle still loads through the same path.
+    CHECK_NOTHROW(ShapesNetworks::fromBundle(readBundle(trainedBundle()), Placement{}));
+}
+
 TEST_CASE("generation is deterministic per seed and inversion round-trips", "[model]") {
     const auto model = builtinRegistry().load(trainedBundle());
     DdimSettings settings;

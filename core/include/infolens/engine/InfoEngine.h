@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "infolens/engine/InfoPlan.h"
+#include "infolens/engine/LogSnrProposal.h"
 #include "infolens/engine/LogSnrSampler.h"
 #include "infolens/model/TextEncoder.h"
 
@@ -26,6 +28,8 @@ struct EngineSettings {
     SamplerKind sampler = SamplerKind::Stratified;
     int replicas = 8;   // independent randomisations used for standard errors
     double clip = 3.0;  // k of the truncated logistic proposal
+    // Unset: the denoiser's preferredProposal(). The reference recipe is Logistic.
+    std::optional<ProposalKind> proposal;
     std::uint64_t seed = 0;
     // Index of the first draw in the (seed, sampler) sequence. Runs that continue one sequence
     // (consecutive offsets) are stratified together, e.g. many data points of one expectation.
@@ -79,8 +83,21 @@ struct Snapshot {
     std::vector<std::string> notices;  // e.g. "out of memory at 16 rows; continuing with 8"
     bool cancelled = false;
     bool finished = false;
+    ProposalKind proposal = ProposalKind::Logistic;  // the log-SNR density the draws came from
     std::vector<std::string> conditions;
     std::vector<PairResult> pairs;
+    // How well the unconditional model ("" condition) explains the image: its negative
+    // log-likelihood in the eps form of Kong et al. 2023, truncated to the proposal's log-SNR
+    // range [lo, hi] (tails dropped), with the same draws and weights as the pairs:
+    //   -log p(x) ~= d/2 log(2 pi e) + 1/2 int_lo^hi (||eps - epsHat(z, a, "")||^2 - d sig(a)) da.
+    // Available when the plan has the "" condition; covers the draws while any active pair used
+    // it (a prefix of the run). nullNll is in nats for the whole x; bits per dimension divide it
+    // by d ln 2 (d = elements of x, latent dimensions for a latent model).
+    bool nullAvailable = false;
+    int nullDraws = 0;
+    Estimate nullNll;
+    double nullBitsPerDim = 0.0;
+    double nullBitsPerDimSe = 0.0;
 };
 
 // Cancellation shared between the caller and a running computation; checked before every
@@ -140,6 +157,7 @@ class InfoEngine {
         SamplerKind sampler = SamplerKind::Stratified;
         int replicas = 0;
         double clip = 0.0;
+        ProposalKind proposal = ProposalKind::Logistic;
         struct Condition {
             std::unordered_map<std::int64_t, torch::Tensor> byDraw;  // eps [C, H, W]
             std::uint64_t lastUsed = 0;

@@ -56,12 +56,17 @@ class InversionCache {
     std::shared_ptr<const Inversion> get(Model& model, const torch::Tensor& image,
                                          const std::string& prompt, int steps, double guidance,
                                          const CancelToken* cancel = nullptr);
+    // Whether get() with these arguments would be a hit (counts nothing, moves nothing).
+    [[nodiscard]] bool contains(const Model& model, const torch::Tensor& image,
+                                const std::string& prompt, int steps, double guidance) const;
     std::size_t size() const { return m_entries.size(); }
     int hits() const { return m_hits; }
     int misses() const { return m_misses; }
     void clear() { m_entries.clear(); }
 
   private:
+    static std::string keyOf(const Model& model, const torch::Tensor& image,
+                             const std::string& prompt, int steps, double guidance);
     struct Entry {
         std::string key;
         std::shared_ptr<const Inversion> inversion;
@@ -108,6 +113,10 @@ struct InterventionSettings {
     EngineSettings engine;  // the predicted map's estimation (seed, samples, sampler)
     AttentionSettings attention;
     bool attentionMaps = true;  // skipped (and r NaN) for denoisers without attention readout
+    // Optional: called on the calling thread after every denoiser call with the stage
+    // ("inverting", "regenerating", "estimating", "attention") and the share of the call's
+    // expected denoiser rows done so far (0..1; the inversion counts only when not cached).
+    std::function<void(const char* stage, double fraction)> progress;
 };
 
 struct InterventionResult {
@@ -127,6 +136,10 @@ struct InterventionResult {
     double pixelRInformation = 0.0;  // Pearson r, predicted vs change.latent
     double pixelRAttention = 0.0;    // Pearson r, attention vs change.latent (NaN without)
     std::int64_t evaluations = 0;    // denoiser rows of the estimation and attention
+    // Every denoiser row of the call: inversion (when not cached), both regenerations,
+    // estimation and attention.
+    std::int64_t allEvaluations = 0;
+    bool inversionCached = false;  // the inversion came from the cache
 };
 
 // Inverts the image (cached), regenerates it under the edited prompt from the same noise and

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "infolens/engine/LogSnrProposal.h"
+
 namespace infolens {
 
 enum class PredictionType { Eps, V, X0 };
@@ -59,6 +61,10 @@ class Denoiser {
     // discrete schedule (Stable Diffusion's DDPM steps), empty for continuous-time models.
     // predict() at stepLogSnrs()[t] evaluates exactly step t.
     virtual std::vector<double> stepLogSnrs() const { return {}; }
+    // The log-SNR proposal the engine uses unless told otherwise: the density that needs the
+    // fewest draws for this model's integrands (docs/engine.md, "Proposal"). The reference's
+    // truncated logistic unless a family has measured better.
+    virtual ProposalKind preferredProposal() const { return ProposalKind::Logistic; }
 };
 
 // Converts a raw prediction to eps: v -> S z + A v; x0 -> (z - A x0) / S.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infolens/io/ImageIO.h"
+#include "infolens/io/SessionInterventions.h"
 #include "infolens/live/LiveResult.h"
 
 // Session files (.infolens, JSON): everything needed to reopen the app where the user left it.
@@ -54,9 +55,16 @@ struct SessionState {
     bool contour = false;
     bool fadeLowValues = true;
     double thresholdFraction = 0.5;  // of the colour scale's maximum
-    int selectedWord = -1;           // -1: the whole prompt's MI map
-    std::string savedBy;             // e.g. "InfoLens 0.1.0"
-    std::string savedAt;             // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
+    // Which map is drawn: "information", "attention" or "combined" (the UI's MapSource). Added
+    // within version 1: sessions saved before it open on "information".
+    std::string mapSource = "information";
+    int selectedWord = -1;  // -1: the whole prompt's MI map
+    std::string savedBy;    // e.g. "InfoLens 0.1.0"
+    std::string savedAt;    // ISO 8601 UTC, e.g. "2024-05-01T12:00:00Z"
+    // Optional ("interventions", SessionInterventions.h): the prompt interventions shown when
+    // saved, with their maps and images. The app shows them again only when their modelHash is
+    // the loaded model's.
+    std::vector<InterventionOutcome> interventions;
 
     // Set by loadSession only (never saved): facts about imagePath the app must put to the user
     // before opening the image. A session from someone else can name any file.

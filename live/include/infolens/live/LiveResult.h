@@ -29,6 +29,10 @@ struct WordResult {
     std::vector<float> map;    // bits per image pixel, mapWidth x mapHeight; sums to bits/cell
     std::vector<float> mapSe;  // per-pixel standard error, same units
     std::vector<IntegrandPoint> integrand;
+    // DAAM-style cross-attention of the word's tokens on this image (mapWidth x mapHeight, sums
+    // to 1), collected on the image noised at the estimator's log-SNRs; empty for a model
+    // without attention readout and until it has been computed.
+    std::vector<float> attention;
     // Draws behind this word's numbers: a word that met its SE target stops early (per-word
     // stopping), so its count can be below the result's drawsDone.
     int draws = 0;
@@ -55,6 +59,14 @@ struct LiveResult {
     int mapWidth = 0;
     int mapHeight = 0;
     double imagePixelsPerCell = 1.0;  // image pixels covered by one map cell
+    // Whether this model has an attention readout (the word results carry `attention` maps).
+    bool attentionAvailable = false;
+    // The image's negative log-likelihood under the unconditional model ("" prompt), bits per
+    // data dimension ± SE (InfoEngine's Snapshot::nullBitsPerDim); compared with the model's
+    // reference by ImageFitRule.h. Not available before the first draw.
+    bool nullAvailable = false;
+    double nullBitsPerDim = 0.0;
+    double nullBitsPerDimSe = 0.0;
     WordResult mi;                    // the whole prompt against ""
     std::vector<WordResult> words;    // one per word of the prompt, in order
 };

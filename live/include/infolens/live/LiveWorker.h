@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "infolens/io/ImageIO.h"
+#include "infolens/live/LiveIntervention.h"
 #include "infolens/live/LiveResult.h"
 
 // The live computation behind the app, with no LibTorch in this header so that Qt code can use
@@ -135,6 +136,25 @@ class LiveWorker {
     void cancelGeneration();
     std::uint64_t latestGeneration() const;
     WorkerStats stats() const;
+
+    // Prompt interventions (LiveIntervention.h). Outcomes and progress go to these callbacks (on
+    // the worker thread, like results); set them before the first intervene().
+    using InterventionCallback = std::function<void(std::shared_ptr<const InterventionOutcome>)>;
+    using InterventionProgressCallback = std::function<void(const InterventionProgress&)>;
+    void setInterventionCallbacks(InterventionCallback onOutcome,
+                                  InterventionProgressCallback onProgress = {});
+    // Runs the requests in order and delivers one outcome for each as it finishes ("Run all
+    // words" is one call with a request per word). Replaces any pending or running intervention
+    // call: none of its remaining outcomes is delivered. A map request or a generation submitted
+    // meanwhile runs first, between two denoiser calls of the intervention, which then carries on
+    // (an edit is never stuck behind a run-all). Returns the call's generation. Once it (or
+    // cancelInterventions) returns, no outcome or progress of an older call is delivered: it
+    // waits for one being delivered, so an intervention callback must not wait for a thread that
+    // calls these (posting to it, as the Qt bridge does, is fine).
+    std::uint64_t intervene(std::vector<InterventionRequest> requests);
+    // Cancels the running and pending intervention call (within one denoiser call).
+    void cancelInterventions();
+    std::uint64_t latestInterventionGeneration() const;
 
   private:
     struct Impl;

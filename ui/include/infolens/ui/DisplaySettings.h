@@ -4,6 +4,11 @@
 
 namespace infolens::ui {
 
+// Which map of a word is drawn: its information (i_o per pixel), its attention (DAAM-style
+// cross-attention on the noised real image) or their combination; MapSourceSelect.h turns a
+// word's result into the map to draw and says the units.
+enum class MapSource { Information, Attention, Combined };
+
 // How maps are drawn over the image; shared by the view, the thumbnails and exports.
 struct DisplaySettings {
     QString colormap = "viridis";
@@ -14,6 +19,7 @@ struct DisplaySettings {
     bool fadeLowValues = true;  // overlay opacity grows with the value, so the image shows through
     double thresholdFraction = 0.5;  // of the scale's maximum
     bool grid = false;               // all words as small multiples
+    MapSource mapSource = MapSource::Information;
 };
 
 }  // namespace infolens::ui

@@ -29,6 +29,10 @@ class DisplayToolbar : public QToolBar {
     const DisplaySettings& display() const { return m_display; }
     // Shows the image (generation) seed; emits nothing.
     void setGenerationSeed(std::uint64_t seed);
+    // Enables the Attention and Combined map sources (the result says whether the model has an
+    // attention readout); disabled, they say why in their tooltip. Keeps the chosen source.
+    void setAttentionAvailable(bool available);
+    QComboBox* mapSourceBox() const { return m_source; }
     std::uint64_t generationSeed() const;
     QAction* gridAction() const { return m_gridAction; }
     QAction* generateAction() const { return m_generateAction; }
@@ -43,6 +47,7 @@ class DisplayToolbar : public QToolBar {
     void readControls();
 
     DisplaySettings m_display;
+    QComboBox* m_source;
     QComboBox* m_colormap;
     QSlider* m_opacity;
     QComboBox* m_scaleMode;

@@ -41,6 +41,9 @@ struct DocumentState {
     Sampling sampling;
     DisplaySettings display;
     int selectedWord = -1;
+    // The prompt interventions shown (in a session with the maps and images; the app drops those
+    // of another model on open).
+    std::vector<std::shared_ptr<const InterventionOutcome>> interventions;
 };
 
 // The one conversion between DocumentState and a session's fields, used by both save and open
@@ -87,6 +90,14 @@ class DocumentController : public QObject {
     bool maybeSaveChanges(const QString& action);
     void setUnsavedAsker(UnsavedAsker asker) { m_askUnsaved = std::move(asker); }
     void setInteractive(bool interactive) { m_interactive = interactive; }
+    // Asks whether to open a session's image whose stored path leaves the session's folder with
+    // ".." or is a symbolic link (`notice` says which and where it leads). A session from someone
+    // else can name any file, so the default is a message box when interactive and No otherwise
+    // (the session is then refused with that notice); tests replace it.
+    using ImagePathConfirmer = std::function<bool(const QString& notice)>;
+    void setImagePathConfirmer(ImagePathConfirmer confirm) {
+        m_confirmImagePath = std::move(confirm);
+    }
 
     // The model changed: the current image (the file as opened, or as generated) is fitted to the
     // new model's size again, with a notice when it was cropped or resized, and recomputed. False
@@ -165,6 +176,7 @@ class DocumentController : public QObject {
     std::shared_ptr<const Image> m_original;  // before fitting to the model (refitToModel)
     QString m_savedSnapshot;
     UnsavedAsker m_askUnsaved;
+    ImagePathConfirmer m_confirmImagePath;
     bool m_interactive = true;
     QString m_imagePath;
     QString m_imageHash;

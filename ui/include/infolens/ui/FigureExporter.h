@@ -51,6 +51,10 @@ struct FigureContent {
     // maximum instead of scaleLo..scaleHi.
     bool perPanelScale = false;
     QString units = "bits per pixel";
+    QString maxUnits = "bits/px";  // after each panel's maximum, with perPanelScale
+    // One sentence saying which map the panels show (information, attention, combined); it
+    // opens the legend. Empty: "the maps show i_o per pixel" inside the legend, as before.
+    QString mapSource;
     QString footer;  // provenance: model, hash prefix, seed, draws
     // 0: the natural width (1.6 in panels, up to four columns). Otherwise the figure is exactly
     // this wide (e.g. 3.5 in for a paper column, 7 in for a page): the panels shrink to fill it,

@@ -7,6 +7,7 @@
 class QComboBox;
 class QListWidget;
 class QSpinBox;
+class QComboBox;
 
 namespace infolens::ui {
 
@@ -16,9 +17,13 @@ struct FigureOptions {
     int dpi = 300;
     double widthInches = 0.0;  // 0: natural width
     std::vector<int> words;    // indices into the result's words, in prompt order; empty: all
+    // One colour scale for every panel; by default each panel has its own (its maximum printed
+    // under it), so a word with little information next to a dominant one is still readable.
+    bool sharedScale = false;
 };
 
-// File ▸ Export ▸ Figure: a checkable list of the words, a size preset and the DPI (PNG only).
+// File ▸ Export ▸ Figure: a checkable list of the words, a size preset, the colour scale (each
+// panel its own, or one shared) and the DPI (PNG only).
 class FigureOptionsDialog : public QDialog {
     Q_OBJECT
   public:
@@ -31,6 +36,7 @@ class FigureOptionsDialog : public QDialog {
     QListWidget* m_words;
     QComboBox* m_size;
     QSpinBox* m_dpi;
+    QComboBox* m_scale;
 };
 
 }  // namespace infolens::ui

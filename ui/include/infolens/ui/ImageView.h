@@ -38,14 +38,20 @@ class ImageView : public QWidget {
     // The composited view of one word (or the plain image for word < 0) at the base image's
     // size times `scale`, as drawn; used for thumbnails and figure export.
     QImage renderWord(int word, int scale) const;
+    // The same with other display settings (same colormap): a figure's own colour scale.
+    QImage renderWord(int word, int scale, const DisplaySettings& display) const;
+    // Why the selected word's map cannot be drawn with the chosen source ("attention not
+    // computed yet", ...), as written over the image; empty when it is drawn.
+    QString mapNotice() const;
     QSize sizeHint() const override { return {640, 560}; }
     // Where the image is drawn (widget coordinates), for the window test and overlays.
     QRectF imageRect() const;
     // The grid's label under each word, as drawn: the word ("word → _" when it is replaced by the
     // placeholder), its i_o ± SE and, with per-map scales, the panel's own maximum.
     QStringList gridLabels() const;
-    // The colorbar's units as drawn: bits per pixel, or in the grid with per-map scales the share
-    // of each map's maximum (each panel states its maximum).
+    // The colorbar's units as drawn, naming the map source: "i_o bits/px", "attention ppm/px",
+    // ..., or in the grid with per-map scales the share of each map's maximum (each panel states
+    // its maximum).
     QString colorbarUnits() const;
     // The hover readout as last sent through hoverText (empty when the cursor is off the image).
     // Kept current when the view moves under a still cursor (zoom, pan, Reset Zoom, resize).
@@ -76,7 +82,8 @@ class ImageView : public QWidget {
     Placement placement() const;
     QRect colorbarRect() const;
     bool gridPerMapScale() const;
-    QImage compose(int word, QSize size, double scale, QPointF offset, double dpr) const;
+    QImage compose(int word, QSize size, double scale, QPointF offset, double dpr,
+                   const DisplaySettings& display) const;
     void paintColorbar(QPainter& p) const;
     void paintGrid(QPainter& p);
     void updateHover(QPointF pos);

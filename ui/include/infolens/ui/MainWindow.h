@@ -24,8 +24,12 @@ namespace infolens::ui {
 class DisplayToolbar;
 
 class ImageView;
+class InterventionController;
+class InterventionPanel;
+class InterventionStore;
 class NoiseChart;
 class NoticeBar;
+class ImageFitNotice;
 class PromptEditor;
 class SettingsStore;
 class StatusPanel;
@@ -72,6 +76,11 @@ class MainWindow : public QMainWindow {
     bool exportMaps(const QString& path) { return m_exports->exportMaps(path); }  // .npy
     // .json, else CSV, by suffix
     bool exportValues(const QString& path) { return m_exports->exportValues(path); }
+    // The interventions table: .json, else CSV, by suffix.
+    bool exportInterventionsTable(const QString& path);
+    // The intervention figure (original | edited | change | predicted per intervention): .pdf,
+    // else PNG at `dpi`.
+    bool exportInterventionFigure(const QString& path, int dpi);
     // The estimation settings (Edit ▸ Estimation Settings); recomputes when they changed.
     void setSampling(const Sampling& sampling);
     // As if typed (debounced, undoable).
@@ -110,6 +119,15 @@ class MainWindow : public QMainWindow {
     NoticeBar* noticeBar() const { return m_notice; }
     // The warning that the prompt does not fit the image (PromptFit.h); hidden when it fits.
     NoticeBar* fitNoticeBar() const { return m_fitNotice; }
+    // Prompt interventions: what was computed (undoable), the dock that shows it, the actions.
+    InterventionStore* interventions() const { return m_interventions; }
+    InterventionPanel* interventionPanel() const { return m_interventionPanel; }
+    InterventionController* interventionActions() const { return m_interventionActions; }
+    // A word's context menu (its chip or its row): switch omission/placeholder, Remove, Swap
+    // with…; the caller owns (and usually execs) it.
+    QMenu* buildWordMenu(int word, QWidget* parent);
+    // The warning that the image is unlike the model's training images (ImageFit.h).
+    ImageFitNotice* imageFitNotice() const { return m_imageFitNotice; }
 
   Q_SIGNALS:
     void resultShown(std::shared_ptr<const infolens::LiveResult> result);
@@ -139,6 +157,10 @@ class MainWindow : public QMainWindow {
     void setImage(const Image& image, const QString& path, const QString& notice);
     void showMessage(const QString& text, int timeoutMs);
     void fail(const QString& title, const QString& message);
+    void buildInterventions();
+    void updateInterventionContext();
+    void restoreInterventions(
+        const std::vector<std::shared_ptr<const InterventionOutcome>>& saved);
 
     std::unique_ptr<SettingsStore> m_settings;
     std::unique_ptr<WorkerBridge> m_bridge;
@@ -148,11 +170,15 @@ class MainWindow : public QMainWindow {
     NoiseChart* m_chart;
     NoticeBar* m_notice;
     NoticeBar* m_fitNotice;
+    ImageFitNotice* m_imageFitNotice;
     DisplayToolbar* m_toolbar;
     StatusPanel* m_status;
     PromptController* m_prompt;
     DocumentController* m_documents;
     ExportActions* m_exports;
+    InterventionStore* m_interventions = nullptr;
+    InterventionPanel* m_interventionPanel = nullptr;
+    InterventionController* m_interventionActions = nullptr;
 
     bool m_startWithSample = false;  // no image or session given: the model's sample
     bool m_switchingModel = false;   // File ▸ Open Model: refit the image once it is ready

@@ -9,7 +9,8 @@ namespace infolens::ui {
 struct DisplaySettings;
 
 // The value range a map is drawn with: a shared scale uses the largest value of every word's
-// map, so colours compare across words; per-map normalisation uses the map's own maximum.
+// map, so colours compare across words; per-map normalisation uses the map's own maximum. The
+// maps are those of display.mapSource (MapSourceSelect.h), in its units.
 struct MapScale {
     float lo = 0.0f;
     float hi = 1.0f;

@@ -10,3 +10,5 @@
 Q_DECLARE_METATYPE(std::shared_ptr<const infolens::LiveResult>)
 Q_DECLARE_METATYPE(std::shared_ptr<const infolens::GenerateResult>)
 Q_DECLARE_METATYPE(infolens::ModelStatus)
+Q_DECLARE_METATYPE(std::shared_ptr<const infolens::InterventionOutcome>)
+Q_DECLARE_METATYPE(infolens::InterventionProgress)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QPoint>
 #include <QWidget>
 #include <vector>
 
@@ -13,7 +14,8 @@ class QButtonGroup;
 namespace infolens::ui {
 
 // The prompt as text plus one chip per word (the tokenizer's spans). Clicking a chip selects the
-// word; right-click switches it between omission and the placeholder; unknown words are marked.
+// word; right-click opens its menu (wordMenuRequested: omission/placeholder, Remove, Swap with…);
+// unknown words are marked.
 class PromptEditor : public QWidget {
     Q_OBJECT
   public:
@@ -30,6 +32,8 @@ class PromptEditor : public QWidget {
     void promptEdited(const QString& prompt);  // by the user
     void wordClicked(int word);
     void modeToggled(int word);
+    // A chip was right-clicked at `globalPos`: the window shows the word's menu.
+    void wordMenuRequested(int word, QPoint globalPos);
     // Ctrl+Z / Ctrl+Shift+Z in the text field go to the window's undo stack, not QLineEdit's own.
     void undoRequested();
     void redoRequested();

@@ -37,6 +37,9 @@ class SettingsStore {
     // Fields never stored keep their values from `defaults`; the grid mode is not remembered.
     DisplaySettings display(const DisplaySettings& defaults = {}) const;
     void setDisplay(const DisplaySettings& display);
+    // The figure's colour scale: one shared scale (true) or each panel its own (false, default).
+    bool figureSharedScale() const;
+    void setFigureSharedScale(bool shared);
 
     QStringList recentFiles() const;  // most recent first
     void addRecentFile(const QString& path);

@@ -32,6 +32,8 @@ class WordPanel : public QWidget {
 
   Q_SIGNALS:
     void wordClicked(int word);
+    // A word's row was right-clicked at `globalPos`: the window shows the word's menu.
+    void wordMenuRequested(int word, QPoint globalPos);
 
   private:
     QLabel* m_mi;

@@ -49,16 +49,26 @@ class WorkerBridge : public QObject {
     void ignorePendingGeneration();
     std::uint64_t latestGeneration() const { return m_latest; }
 
+    // Prompt interventions (LiveIntervention.h): replaces any running intervention call; its
+    // outcomes and progress arrive through interventionArrived / interventionProgress, those of
+    // an earlier call (or an earlier model) are dropped. Returns the call's generation.
+    std::uint64_t intervene(std::vector<InterventionRequest> requests);
+    void cancelInterventions();
+    std::uint64_t latestInterventionGeneration() const { return m_latestIntervention; }
+
   Q_SIGNALS:
     void modelStatusChanged(const infolens::ModelStatus& status);
     void resultArrived(std::shared_ptr<const infolens::LiveResult> result);
     void imageGenerated(std::shared_ptr<const infolens::GenerateResult> result);
+    void interventionArrived(std::shared_ptr<const infolens::InterventionOutcome> outcome);
+    void interventionProgress(const infolens::InterventionProgress& progress);
 
   private:
     void receive(std::shared_ptr<const LiveResult> result);
     void receiveStatus(const ModelStatus& status);
 
     void startWorker(const QString& modelSpec);
+    void connectInterventions(std::uint64_t epoch);
 
     const ModelRegistry& m_registry;
     ModelPlacementChoice m_placement;
@@ -68,6 +78,8 @@ class WorkerBridge : public QObject {
     std::unique_ptr<LiveWorker> m_worker;
     std::uint64_t m_latest = 0;
     std::uint64_t m_latestGenerate = 0;
+    std::uint64_t m_latestIntervention = 0;
+    std::uint64_t m_fakeGeneration = 0;  // used only while the worker lacks interventions
 };
 
 }  // namespace infolens::ui

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <iostream>
@@ -26,6 +28,34 @@ using Clock = std::chrono::steady_clock;
 const char* const kColours[] = {"red",  "green", "blue",  "yellow", "purple", "orange",
                                 "pink", "cyan",  "white", "black",  "brown",  "grey"};
 
+// Why an edit ended at the cap: each word whose SE was still above what the stopping rule
+// allows (the larger of target x |value| and the absolute floor), so a reader can tell a word
+// near zero (large relative SE, tiny absolute SE) from a heavy-tailed one.
+nlohmann::json unconvergedWords(const LiveResult& result, const LiveRequest& request) {
+    nlohmann::json words = nlohmann::json::array();
+    std::vector<const WordResult*> rows{&result.mi};
+    for (const WordResult& w : result.words)
+        rows.push_back(&w);
+    for (const WordResult* row : rows) {
+        const WordResult& w = *row;
+        if (w.converged)
+            continue;
+        const double allowed =
+            std::max(request.targetRelativeSe * std::abs(w.bits), request.absoluteSeFloorBits);
+        words.push_back({{"word", row == &result.mi ? std::string("(MI, whole prompt)") : w.text},
+                         {"bits", w.bits},
+                         {"se_bits", w.seBits},
+                         {"relative_se", w.bits != 0.0 ? w.seBits / std::abs(w.bits) : 0.0},
+                         {"allowed_se_bits", allowed},
+                         {"draws", w.draws},
+                         {"reason", w.seBits > allowed
+                                        ? "SE above the allowed SE at the cap"
+                                        : "SE within the allowed SE at the last check only; the "
+                                          "rule needs two consecutive passes"}});
+    }
+    return {{"prompt", result.prompt}, {"draws", result.drawsDone}, {"unconverged", words}};
+}
+
 }  // namespace
 
 int benchLatencyCommand(int argc, char** argv) {
@@ -34,7 +64,10 @@ int benchLatencyCommand(int argc, char** argv) {
               "(every word's SE\n"
               "within --target of its value, or --cap draws), through the same LiveWorker path "
               "as the app.\n"
-              "Medians over repeats; each repeat changes one colour word of the template.",
+              "Medians over repeats; each repeat changes one colour word of the template. An edit "
+              "that ends at\n"
+              "the cap is listed under at_cap with each unconverged word's value, SE and the SE "
+              "the rule allows.",
               withModelOptions(
                   {{"image", "F", "image (default: bundled sample 0002)", ""},
                    {"template", "TEXT", "prompt with {0} and {1} for two colour words",
@@ -74,6 +107,7 @@ int benchLatencyCommand(int argc, char** argv) {
         fitImage(loadImage(imagePath), model.imageWidth, model.imageHeight));
 
     std::vector<double> firstMs, convergedMs, draws;
+    nlohmann::json atCap = nlohmann::json::array();
     int words = 0, converged = 0;
     double evalsPerSecond = 0.0;
     std::string lastPrompt;
@@ -109,6 +143,8 @@ int benchLatencyCommand(int argc, char** argv) {
         convergedMs.push_back(latest->elapsedMs);
         draws.push_back(latest->drawsDone);
         converged += latest->converged ? 1 : 0;
+        if (!latest->converged)
+            atCap.push_back(unconvergedWords(*latest, request));
         words = static_cast<int>(latest->words.size());
         evalsPerSecond = latest->evaluationsPerSecond;
         lastPrompt = prompt;
@@ -122,6 +158,7 @@ int benchLatencyCommand(int argc, char** argv) {
                                 {"draws_at_end_median", median(draws)},
                                 {"converged_by_se", converged},
                                 {"reached_cap", repeats - converged},
+                                {"at_cap", atCap},
                                 {"sample_cap", args.integer("cap", 1, 1 << 20)},
                                 {"target_relative_se", args.real("target")},
                                 {"evaluations_per_s_last", evalsPerSecond},

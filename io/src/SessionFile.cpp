@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <type_traits>
 
 #include "infolens/Error.h"
 #include "infolens/io/AtomicFile.h"
@@ -158,7 +159,7 @@ Json sessionJson(const SessionState& s) {
     Json modes = Json::array();
     for (const WordMode mode : s.modes)
         modes.push_back(modeName(mode));
-    return Json{
+    Json j{
         {"format", kSessionFormat},
         {"version", s.version},
         {"savedBy", s.savedBy},
@@ -187,19 +188,24 @@ Json sessionJson(const SessionState& s) {
           {"mapSource", s.mapSource},
           {"selectedWord", s.selectedWord}}},
     };
+    // Both the file writer (ordered) and sessionToJson go through here, so neither can drop them.
+    if (!s.interventions.empty()) {
+        Json interventions = Json::array();
+        for (const InterventionOutcome& o : s.interventions) {
+            if constexpr (std::is_same_v<Json, json>)
+                interventions.push_back(interventionToJson(o));
+            else
+                interventions.push_back(Json::parse(interventionToJson(o).dump()));
+        }
+        j["interventions"] = std::move(interventions);
+    }
+    return j;
 }
 
 }  // namespace
 
 json sessionToJson(const SessionState& s) {
-    json j = sessionJson<json>(s);
-    if (!s.interventions.empty()) {
-        json interventions = json::array();
-        for (const InterventionOutcome& o : s.interventions)
-            interventions.push_back(interventionToJson(o));
-        j["interventions"] = std::move(interventions);
-    }
-    return j;
+    return sessionJson<json>(s);
 }
 
 SessionState sessionFromJson(const json& j, const std::string& nameForErrors) {

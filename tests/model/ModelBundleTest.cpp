@@ -165,4 +165,18 @@ TEST_CASE("manifest numbers out of range are clear errors, not a crash", "[bundl
         });
         CHECK_THAT(loadError(dir.path()), Catch::Contains("log-SNR bounds"));
     }
+    // Found by the bundle fuzzer: 1e56 reached get<int64_t> (undefined behaviour, a wrapped
+    // size in practice).
+    SECTION("a floating-point data_shape entry") {
+        editManifest(dir.path(), [](nlohmann::json& j) { j["data_shape"][0] = 1e56; });
+        CHECK_THAT(loadError(dir.path()), Catch::Contains("data_shape has an impossible size"));
+    }
+    SECTION("a zero data_shape entry") {
+        editManifest(dir.path(), [](nlohmann::json& j) { j["data_shape"][2] = 0; });
+        CHECK_THAT(loadError(dir.path()), Catch::Contains("data_shape has an impossible size"));
+    }
+    SECTION("a floating-point version") {
+        editManifest(dir.path(), [](nlohmann::json& j) { j["version"] = 1e56; });
+        CHECK_THAT(loadError(dir.path()), Catch::Contains("'version' must be an integer"));
+    }
 }

@@ -77,6 +77,9 @@ class ImageFitTest : public QObject {
         infolens::ui::StartOptions o;
         o.restoreLayout = false;
         o.image = QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/0002.png");
+        // An image given by path brings no caption, and an empty prompt computes nothing.
+        o.prompt = QStringLiteral("a large purple triangle above a green diamond with a grey "
+                                  "background");
         MainWindow w(infolens::builtinRegistry(), o);
         w.setInteractive(false);
         QTRY_VERIFY_WITH_TIMEOUT(finished(w), kTimeoutMs);

@@ -24,7 +24,7 @@ using infolens::ui::StartOptions;
 
 namespace {
 
-constexpr int kTimeoutMs = 180000;
+constexpr int kTimeoutMs = 120000;
 
 QString sampleCaption() {
     QFile f(QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/0002.txt"));
@@ -39,9 +39,16 @@ class InterventionWindowTest : public QObject {
     Q_OBJECT
   private Q_SLOTS:
     void removingPurpleShowsTheEditedImageAndMaps() {
+        // The image sits in the session's folder: a non-interactive window refuses a session whose
+        // image lies outside it (issue 13), which is not what this test is about.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString image = dir.filePath("0002.png");
+        QVERIFY(
+            QFile::copy(QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/0002.png"), image));
         StartOptions options;
         options.restoreLayout = false;
-        options.image = QStringLiteral(INFOLENS_SOURCE_DIR "/resources/samples/0002.png");
+        options.image = image;
         options.prompt = sampleCaption();
         MainWindow w(infolens::builtinRegistry(), options);
         w.setInteractive(false);
@@ -83,7 +90,6 @@ class InterventionWindowTest : public QObject {
 
         // The session keeps it; reopened with the same model it shows again, with another
         // model hash it is dropped with a notice.
-        QTemporaryDir dir;
         const QString path = dir.filePath("s.infolens");
         QVERIFY(w.saveSession(path));
         store->clear();
@@ -105,7 +111,8 @@ class InterventionWindowTest : public QObject {
         o.write(QByteArray::fromStdString(json.dump()));
         o.close();
         QVERIFY(w.openSession(other));
-        QTRY_VERIFY_WITH_TIMEOUT(store->count() == 0 && w.noticeBar()->isVisible(), kTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            store->count() == 0 && w.noticeBar()->notice().contains("another model"), kTimeoutMs);
     }
 };
 

@@ -278,6 +278,22 @@ class InterventionViewTest : public QObject {
         QCOMPARE(b.regenerated.rgb, a.regenerated.rgb);
         QCOMPARE(b.changePixels, a.changePixels);
 
+        // The same through the file (the writer keeps the reading order with its own JSON type;
+        // it once dropped the interventions).
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile image(dir.filePath("image.png"));
+        QVERIFY(image.open(QIODevice::WriteOnly));
+        image.write("not read by loadSession");
+        image.close();
+        session.imagePath = image.fileName().toStdString();
+        const std::string file = dir.filePath("s.infolens").toStdString();
+        saveSession(file, session);
+        const SessionState fromFile = loadSession(file);
+        QCOMPARE(fromFile.interventions.size(), std::size_t(3));
+        QCOMPARE(fromFile.interventions[1].changeLatent, a.changeLatent);
+        QCOMPARE(fromFile.interventions[1].edited.rgb, a.edited.rgb);
+
         // Every field is validated: a map of the wrong size names its field.
         nlohmann::json bad = json;
         bad["interventions"][1]["change"].erase(0);

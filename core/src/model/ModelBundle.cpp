@@ -212,7 +212,7 @@ BundleManifest parseBundleManifest(const std::string& text, const std::string& d
     m.format = field<std::string>(root, "format", "", directory);
     if (m.format != kFormat)
         fail(directory, "format is '" + m.format + "', expected '" + kFormat + "'");
-    m.version = field<int>(root, "version", "", directory);
+    m.version = intField(root, "version", "", directory, INT_MIN, INT_MAX);
     if (m.version != kVersion) {
         fail(directory, "manifest version " + std::to_string(m.version) +
                             " is not supported (this build reads " + std::to_string(kVersion) +
@@ -234,15 +234,22 @@ BundleManifest parseBundleManifest(const std::string& text, const std::string& d
     }
     if (m.imageChannels != 1 && m.imageChannels != 3 && m.imageChannels != 4)
         fail(directory, "image.channels must be 1, 3 or 4");
-    m.dataShape = field<std::vector<int64_t>>(root, "data_shape", "", directory);
-    if (m.dataShape.size() != 3)
+    // Element by element: get<std::vector<int64_t>> would convert 1e56 to an integer (UB).
+    const json shape = field<json>(root, "data_shape", "", directory);
+    if (!shape.is_array() || shape.size() != 3)
         fail(directory, "data_shape must be [C, H, W]");
     constexpr int64_t kMaxDataElements = int64_t{1} << 26;  // 64 M values per image
     int64_t elements = 1;
-    for (const int64_t d : m.dataShape) {
-        if (d < 1 || d > 1 << 16)
+    for (const json& d : shape) {
+        constexpr std::uint64_t kMaxSide = 1 << 16;
+        const bool inRange = d.is_number_unsigned()
+                                 ? d.get<std::uint64_t>() >= 1 && d.get<std::uint64_t>() <= kMaxSide
+                                 : d.is_number_integer() && d.get<std::int64_t>() >= 1 &&
+                                       d.get<std::int64_t>() <= static_cast<std::int64_t>(kMaxSide);
+        if (!inRange)
             fail(directory, "data_shape has an impossible size");
-        elements *= d;  // at most 2^48: no overflow
+        m.dataShape.push_back(d.get<std::int64_t>());
+        elements *= m.dataShape.back();  // at most 2^48: no overflow
     }
     if (elements > kMaxDataElements)
         fail(directory, "data_shape has more than 2^26 values per image");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -84,6 +85,20 @@ nlohmann::json readJson(const std::string& path) {
 bool isHex(const std::string& s, std::size_t length) {
     return s.size() == length &&
            std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c); });
+}
+
+// A config count (heads, channels, sample size): an integer in 1..2^20. get<int> on 1e56 is
+// undefined and on 2^40 wraps, so nothing else is converted.
+int configCount(const nlohmann::json& v, const std::string& where, const std::string& what) {
+    constexpr std::int64_t kMax = std::int64_t{1} << 20;
+    const bool ok = v.is_number_unsigned() ? v.get<std::uint64_t>() >= 1 &&
+                                                 v.get<std::uint64_t>() <= std::uint64_t{kMax}
+                                           : v.is_number_integer() && v.get<std::int64_t>() >= 1 &&
+                                                 v.get<std::int64_t>() <= kMax;
+    if (!ok)
+        throw ModelError(where + what + " is " + v.dump() + ", not an integer in 1.." +
+                         std::to_string(kMax));
+    return static_cast<int>(v.get<std::int64_t>());
 }
 
 }  // namespace
@@ -365,22 +380,27 @@ SdDiffusersWeights::SdDiffusersWeights(const std::string& folderIn)
             heads = unet.value("attention_head_dim", nlohmann::json());
         const nlohmann::json widths = unet.value("block_out_channels", nlohmann::json());
         if (heads.is_number_integer()) {
-            m_info.settings.unetHeads = SdHeads{heads.get<int>(), -1};
+            m_info.settings.unetHeads =
+                SdHeads{configCount(heads, where, "unet/config.json: the head count"), -1};
         } else if (heads.is_array() && widths.is_array() && heads.size() == widths.size() &&
                    !heads.empty()) {
             bool sameCount = true, sameChannels = true;
+            const std::string what = "unet/config.json: a head count or channel width";
+            const int heads0 = configCount(heads[0], where, what);
+            const int widths0 = configCount(widths[0], where, what);
             for (std::size_t i = 0; i < heads.size(); ++i) {
-                const int h = heads[i].get<int>(), w = widths[i].get<int>();
+                const int h = configCount(heads[i], where, what);
+                const int w = configCount(widths[i], where, what);
                 if (h < 1 || w % h != 0)
                     throw ModelError(where + "unet/config.json: " + std::to_string(w) +
                                      " channels do not split into " + std::to_string(h) + " heads");
-                sameCount = sameCount && h == heads[0].get<int>();
-                sameChannels = sameChannels && w / h == widths[0].get<int>() / heads[0].get<int>();
+                sameCount = sameCount && h == heads0;
+                sameChannels = sameChannels && w / h == widths0 / heads0;
             }
             if (sameCount)
-                m_info.settings.unetHeads = SdHeads{heads[0].get<int>(), -1};
+                m_info.settings.unetHeads = SdHeads{heads0, -1};
             else if (sameChannels)
-                m_info.settings.unetHeads = SdHeads{-1, widths[0].get<int>() / heads[0].get<int>()};
+                m_info.settings.unetHeads = SdHeads{-1, widths0 / heads0};
             else
                 throw ModelError(where + "unet/config.json: per-level head counts that are " +
                                  "neither one count nor one head width are not supported");
@@ -389,15 +409,21 @@ SdDiffusersWeights::SdDiffusersWeights(const std::string& folderIn)
         int vaeFactor = 8;
         if (vae.contains("block_out_channels") && vae["block_out_channels"].is_array() &&
             !vae["block_out_channels"].empty())
+        {
+            if (vae["block_out_channels"].size() > 8)  // 1 << 8 keeps sample_size * factor small
+                throw ModelError(where + "vae/config.json: more than 8 block_out_channels");
             vaeFactor = 1 << (static_cast<int>(vae["block_out_channels"].size()) - 1);
+        }
         if (vae.contains("scaling_factor") && vae["scaling_factor"].is_number())
             m_info.scaleFactor = vae["scaling_factor"].get<double>();
         if (unet.contains("sample_size") && unet["sample_size"].is_number_integer())
-            m_info.settings.imageSize = unet["sample_size"].get<int>() * vaeFactor;
+            m_info.settings.imageSize =
+                configCount(unet["sample_size"], where, "unet/config.json: sample_size") * vaeFactor;
 
         const nlohmann::json text = config("text_encoder/config.json");
         if (text.contains("num_attention_heads") && text["num_attention_heads"].is_number_integer())
-            m_info.settings.textHeads = text["num_attention_heads"].get<int>();
+            m_info.settings.textHeads = configCount(text["num_attention_heads"], where,
+                                                    "text_encoder/config.json: num_attention_heads");
         if (text.contains("hidden_act") && text["hidden_act"].is_string()) {
             const std::string act = text["hidden_act"].get<std::string>();
             if (act != "quick_gelu" && act != "gelu")

@@ -250,8 +250,12 @@ void summarizeShapesInterventions(ShapesInterventionEvalResult& result,
     m["change_inside_mask"] = estimate(mean(inside, masked));
     m["change_inside_mask_color"] = estimate(mean(inside, ofKind("color")));
     m["change_inside_mask_shape"] = estimate(mean(inside, ofKind("shape")));
-    m["change_inside_mask_pixels"] = estimate(
-        mean([](const ShapesInterventionRecord& r) { return r.insideMaskPixels; }, masked));
+    const Field insidePixels = [](const ShapesInterventionRecord& r) {
+        return r.insideMaskPixels;
+    };
+    m["change_inside_mask_pixels"] = estimate(mean(insidePixels, masked));
+    m["change_inside_mask_color_pixels"] = estimate(mean(insidePixels, ofKind("color")));
+    m["change_inside_mask_shape_pixels"] = estimate(mean(insidePixels, ofKind("shape")));
     m["mask_area"] =
         estimate(mean([](const ShapesInterventionRecord& r) { return r.maskArea; }, masked));
     for (const char* kind : {"color", "shape", "size", "relation"}) {

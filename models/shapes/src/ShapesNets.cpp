@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "infolens/Error.h"
@@ -89,21 +91,39 @@ void validateShapesConfig(const ShapesModelConfig& c) {
         throw ModelError("invalid model config: latent_scale must be positive");
 }
 
+namespace {
+
+// get<int> on 1e56 or 2^40 is undefined or wraps: only integers that fit an int are read.
+int configInt(const nlohmann::json& j, const char* key) {
+    const nlohmann::json& v = j.at(key);
+    const bool fits = v.is_number_unsigned()
+                          ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT_MAX)
+                          : v.is_number_integer() && v.get<std::int64_t>() >= INT_MIN &&
+                                v.get<std::int64_t>() <= INT_MAX;
+    if (!fits)
+        throw ModelError(std::string("invalid model config: ") + key + " is " + v.dump() +
+                         ", not an integer in range");
+    return static_cast<int>(v.get<std::int64_t>());
+}
+
+}  // namespace
+
 ShapesModelConfig shapesModelConfigFromJson(const nlohmann::json& j) {
     try {
         ShapesModelConfig c;
-        c.imageSize = j.at("image_size").get<int>();
-        c.latentChannels = j.at("latent_channels").get<int>();
-        c.downsample = j.at("downsample").get<int>();
-        c.aeChannels = j.at("ae_channels").get<int>();
-        c.vocabularySize = j.at("vocabulary_size").get<int>();
-        c.maxTokens = j.at("max_tokens").get<int>();
-        c.textDim = j.at("text_dim").get<int>();
-        c.textLayers = j.at("text_layers").get<int>();
-        c.textHeads = j.at("text_heads").get<int>();
-        c.unetChannels = j.at("unet_channels").get<int>();
-        c.attentionHeads = j.at("attention_heads").get<int>();
-        c.unetLayout = j.value("unet_layout", 1);  // absent in bundles older than layout 2
+        c.imageSize = configInt(j, "image_size");
+        c.latentChannels = configInt(j, "latent_channels");
+        c.downsample = configInt(j, "downsample");
+        c.aeChannels = configInt(j, "ae_channels");
+        c.vocabularySize = configInt(j, "vocabulary_size");
+        c.maxTokens = configInt(j, "max_tokens");
+        c.textDim = configInt(j, "text_dim");
+        c.textLayers = configInt(j, "text_layers");
+        c.textHeads = configInt(j, "text_heads");
+        c.unetChannels = configInt(j, "unet_channels");
+        c.attentionHeads = configInt(j, "attention_heads");
+        // Absent in bundles older than layout 2.
+        c.unetLayout = j.contains("unet_layout") ? configInt(j, "unet_layout") : 1;
         c.logSnrLo = j.at("logsnr_lo").get<double>();
         c.logSnrHi = j.at("logsnr_hi").get<double>();
         c.latentScale = j.at("latent_scale").get<double>();

@@ -20,6 +20,7 @@
 #include "infolens/ui/InterventionController.h"
 #include "infolens/ui/InterventionDetail.h"
 #include "infolens/ui/InterventionExport.h"
+#include "infolens/ui/InterventionImages.h"
 #include "infolens/ui/InterventionPanel.h"
 #include "infolens/ui/InterventionScatter.h"
 #include "infolens/ui/InterventionStore.h"
@@ -157,11 +158,21 @@ class InterventionViewTest : public QObject {
         // The scatter's r is the Pearson r of the rows' CMI and total change.
         const double expected = referenceR({3.0, 12.0, 7.0}, {10.0, 40.0, 35.0});
         QVERIFY(std::abs(panel.scatter()->imageR() - expected) < 1e-12);
+        // Two interventions always correlate perfectly: no r is shown for them.
+        QVERIFY(std::isnan(imageLevelR({f.store.at(0).get(), f.store.at(1).get()})));
         // Clicking a point selects it.
         QTest::mouseClick(panel.scatter(), Qt::LeftButton, {},
                           panel.scatter()->pointOf(2).toPoint());
         QCOMPARE(f.store.selected(), 2);
         QCOMPARE(table->currentRow(), table->rowOf(2));
+        // The label of the point with the largest CMI and change (top right) stays inside the
+        // widget and below the header line (it once ran off the right edge over the r).
+        InterventionScatter* scatter = panel.scatter();
+        const QFontMetrics fm(scatter->font());
+        const QPointF label = scatter->labelPosition(scatter->pointOf(1), "purple", fm);
+        QVERIFY(label.x() >= 0);
+        QVERIFY(label.x() + fm.horizontalAdvance("purple") <= scatter->width());
+        QVERIFY(label.y() - fm.ascent() >= scatter->pointOf(1).y());
     }
 
     void sliderModeSplitsTheComparison() {

@@ -34,6 +34,9 @@ QString numberText(double value, int decimals) {
 }
 
 QString valueWithSe(double value, double se) {
+    // One draw has no spread yet: "± inf" or "± nan" would read as a number.
+    if (!std::isfinite(se))
+        return numberText(value, decimalsForSe(se)) + QString::fromUtf8(" \u00b1 ?");
     const int decimals = decimalsForSe(se);
     return numberText(value, decimals) + QString::fromUtf8(" \u00b1 ") +
            numberText(std::abs(se), decimals);

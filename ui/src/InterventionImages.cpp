@@ -75,6 +75,9 @@ double imageLevelR(const std::vector<const InterventionOutcome*>& outcomes) {
         cmi.push_back(o->cmiBits);
         change.push_back(o->totalChange);
     }
+    // Two points always give r = ±1: printing that would look like a finding.
+    if (cmi.size() < kMinPointsForImageR)
+        return std::numeric_limits<double>::quiet_NaN();
     return pearsonR(cmi, change);
 }
 

@@ -57,6 +57,21 @@ QPointF InterventionScatter::pointOf(int index) const {
     return {r.left() + x * r.width(), r.bottom() - y * r.height()};
 }
 
+// Right of and above the point, unless that leaves the widget (the largest CMI sits near the
+// right edge) or runs into the header line above the plot.
+QPointF InterventionScatter::labelPosition(QPointF point, const QString& label,
+                                           const QFontMetrics& fm) const {
+    const QRectF plot = plotRect();
+    const double w = fm.horizontalAdvance(label);
+    double x = point.x() + 6;
+    if (x + w > width() - 2)
+        x = point.x() - 6 - w;
+    double y = point.y() - 4;
+    if (y - fm.ascent() < plot.top())
+        y = point.y() + 4 + fm.ascent();
+    return {x, y};
+}
+
 void InterventionScatter::paintEvent(QPaintEvent*) {
     QPainter p(this);
     p.setRenderHint(QPainter::Antialiasing);
@@ -92,7 +107,8 @@ void InterventionScatter::paintEvent(QPaintEvent*) {
             p.drawEllipse(c, 7.0, 7.0);
         }
         p.setPen(stale ? QColor(150, 150, 150) : text);
-        p.drawText(c + QPointF(6, -4), QString::fromStdString(m_store->at(i)->word));
+        p.drawText(labelPosition(c, QString::fromStdString(m_store->at(i)->word), fm),
+                   QString::fromStdString(m_store->at(i)->word));
     }
 }
 

@@ -9,12 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "TestFiles.h"
 #include "infolens/Error.h"
 #include "infolens/render/OverlayCompositor.h"
+#include "infolens/ui/ValueText.h"
 
 #include <catch2/catch.hpp>
 
@@ -399,4 +401,15 @@ TEST_CASE("size presets give the width in inches times the DPI", "[figure]") {
         panel.mapMax = 0.5;
     CHECK(infolens::ui::figureText(content).legend.contains("its own colour scale"));
     CHECK_FALSE(infolens::ui::figureText(content).legend.contains("share one colour scale"));
+}
+
+TEST_CASE("values are written with their SE, and without a number when there is none yet",
+          "[figure]") {
+    using infolens::ui::valueWithSe;
+    CHECK(valueWithSe(48.31, 1.04) == QString::fromUtf8("48.3 \u00b1 1.0"));
+    CHECK(valueWithSe(-0.851, 0.213) == QString::fromUtf8("\u22120.85 \u00b1 0.21"));
+    // After one draw the SE is infinite (or NaN): no "± inf" that reads like a measurement.
+    CHECK(valueWithSe(133.85, std::numeric_limits<double>::infinity()) ==
+          QString::fromUtf8("133.85 \u00b1 ?"));
+    CHECK(valueWithSe(1.5, std::nan("")) == QString::fromUtf8("1.50 \u00b1 ?"));
 }

@@ -2,6 +2,7 @@
 
 #include <QImage>
 #include <QString>
+#include <cstddef>
 #include <vector>
 
 #include "infolens/io/ImageIO.h"
@@ -24,7 +25,9 @@ QImage predictedImage(const InterventionOutcome& o, const QString& colormap);
 
 // Pearson correlation; NaN with fewer than two pairs or without variance.
 double pearsonR(const std::vector<double>& x, const std::vector<double>& y);
-// The image-level r of a set of interventions: CMI (i_o, bits) against total change.
+// The image-level r of a set of interventions: CMI (i_o, bits) against total change; NaN (shown
+// "n/a") with fewer than kMinPointsForImageR interventions.
+inline constexpr std::size_t kMinPointsForImageR = 3;
 double imageLevelR(const std::vector<const InterventionOutcome*>& outcomes);
 
 // "Remove “purple”" / "Swap “purple” → “red”".

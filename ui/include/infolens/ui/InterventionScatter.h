@@ -19,6 +19,9 @@ class InterventionScatter : public QWidget {
     double imageR() const { return m_r; }
     // Where intervention `index` is drawn (widget coordinates; null when not drawn).
     QPointF pointOf(int index) const;
+    // Where the label of a point drawn at `point` starts (baseline left): inside the widget and
+    // below the header line.
+    QPointF labelPosition(QPointF point, const QString& label, const QFontMetrics& fm) const;
     QSize sizeHint() const override { return {260, 200}; }
     QSize minimumSizeHint() const override { return {160, 120}; }
 

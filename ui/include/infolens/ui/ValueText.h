@@ -13,7 +13,8 @@ namespace infolens::ui {
 int decimalsForSe(double se);
 // `value` with `decimals` decimals, a typographic minus (U+2212) and no negative zero.
 QString numberText(double value, int decimals);
-// "value ± se" as described above, without units.
+// "value ± se" as described above, without units; "value ± ?" when se is not finite (a single
+// draw has no standard error yet).
 QString valueWithSe(double value, double se);
 // The same followed by " bits".
 QString bitsWithSe(double bits, double se);

@@ -176,6 +176,26 @@ void appendToString(void* context, void* data, int size) {
 
 }  // namespace
 
+// stb_image grows its IDAT buffer to a chunk's *declared* length before reading it, so a 123-byte
+// PNG claiming a 2 GiB chunk made it allocate 2 GiB (found by fuzz_image). A chunk cannot be longer
+// than what is left of the file: check every declared length before stb sees the file.
+std::string pngChunkProblem(const std::vector<unsigned char>& bytes) {
+    std::size_t at = 8;  // after the signature
+    while (at + 8 <= bytes.size()) {
+        const std::uint64_t declared = bigEndian32(&bytes[at]);
+        const std::string type(reinterpret_cast<const char*>(&bytes[at + 4]), 4);
+        const std::uint64_t left = bytes.size() - at - 8;
+        if (declared > left) {
+            return "its " + type + " chunk claims " + std::to_string(declared) + " bytes, only " +
+                   std::to_string(left) + " follow";
+        }
+        if (type == "IEND")
+            break;
+        at += 8 + declared + 4;  // length and type, data, CRC
+    }
+    return {};
+}
+
 Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& name) {
     if (bytes.empty())
         throw FormatError("'" + name + "' is empty (0 bytes)");
@@ -188,6 +208,11 @@ Image decodeImage(const std::vector<unsigned char>& bytes, const std::string& na
         const std::string problem = jpegHuffmanProblem(bytes);
         if (!problem.empty())
             throw FormatError("'" + name + "' is a corrupt JPEG: it " + problem);
+    }
+    if (format == ImageFormat::Png) {
+        const std::string problem = pngChunkProblem(bytes);
+        if (!problem.empty())
+            throw FormatError("'" + name + "' is corrupt or truncated (" + problem + ")");
     }
     const auto* data = bytes.data();
     const int length = static_cast<int>(bytes.size());

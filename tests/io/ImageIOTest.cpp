@@ -94,6 +94,19 @@ TEST_CASE("bad image files are refused with a clear message", "[image]") {
         writeBytes(dir.file("cut.png"), bytes);
         CHECK_THAT(messageOf(dir.file("cut.png")), Catch::Contains("corrupt or truncated"));
     }
+    SECTION("a PNG chunk longer than the file") {
+        // stb grew its buffer to the declared length first: 2 GiB for a tiny file (fuzz_image).
+        infolens::writePng(dir.file("g.png"), 8, 8, 3, gradient(8, 8));
+        auto bytes = readBytes(dir.file("g.png"));
+        const std::string text(bytes.begin(), bytes.end());
+        const std::size_t idat = text.find("IDAT");
+        REQUIRE(idat != std::string::npos);
+        bytes[idat - 4] = 0x80;  // declared length 2^31 + the real one's low bytes
+        writeBytes(dir.file("huge-chunk.png"), bytes);
+        const std::string message = messageOf(dir.file("huge-chunk.png"));
+        CHECK_THAT(message, Catch::Contains("corrupt or truncated"));
+        CHECK_THAT(message, Catch::Contains("IDAT chunk claims"));
+    }
     SECTION("truncated JPEG") {
         std::vector<unsigned char> jpg;
         const auto rgb = gradient(64, 64);

@@ -2,10 +2,10 @@
 
 #include <cstring>
 #include <iostream>
-#include <thread>
 
 #include "Commands.h"
 #include "infolens/Error.h"
+#include "infolens/model/Placement.h"
 
 namespace {
 
@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
         std::cout << "infolens-cli " INFOLENS_VERSION "\n";
         return 0;
     }
-    // Debian's LibTorch starts with one intra-op thread; use every core.
-    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    // Debian's LibTorch starts with one intra-op thread; use every core (or OMP_NUM_THREADS).
+    torch::set_num_threads(infolens::cpuThreadCount());
     for (const Command& c : kCommands) {
         if (name != c.name)
             continue;

@@ -81,13 +81,19 @@ bool jpegHasEndMarker(const std::vector<unsigned char>& bytes) {
     return end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
 }
 
-// stb_image 2.27 (Debian's) trusts a JPEG Huffman table's code counts: more than 256 codes write
-// past its 257-entry size table and 256-entry value table (found by fuzz_image; fixed upstream in
-// 2.28). The header is Debian's, so every DHT segment is checked here before stb sees the file.
-// Walks the marker segments by their lengths (skipping entropy-coded data between scans, where
-// 0xFF is always stuffed as FF 00), so payloads of other segments are never misread as markers.
+// stb_image 2.27 (Debian's) trusts a JPEG's Huffman tables (both found by fuzz_image; fixed
+// upstream in 2.28). (1) More than 256 codes in a table write past its 257-entry size table and
+// 256-entry value table. (2) A scan may name a table no DHT segment defined: stb's tables live in
+// memory it never clears, so decoding reads values[] at an index taken from garbage (16711680 in
+// the fuzz input). The header is Debian's, so every DHT and SOS segment is checked here before stb
+// sees the file. Walks the marker segments by their lengths (skipping entropy-coded data between
+// scans, where 0xFF is always stuffed as FF 00), so payloads of other segments are never misread as
+// markers.
 std::string jpegHuffmanProblem(const std::vector<unsigned char>& bytes) {
     const std::size_t n = bytes.size();
+    // defined[class][id]: class 0 = DC, 1 = AC; ids 0-3 (stb refuses others itself).
+    bool defined[2][4] = {};
+    bool progressive = false;
     std::size_t p = 2;
     while (p + 1 < n) {
         if (bytes[p] != 0xFF) {
@@ -107,22 +113,48 @@ std::string jpegHuffmanProblem(const std::vector<unsigned char>& bytes) {
         if (marker == 0xD9 || p + 4 > n)
             break;
         const std::size_t length = (std::size_t(bytes[p + 2]) << 8) | bytes[p + 3];
+        // Past the end of the file stb reads zeros.
+        const auto at = [&](std::size_t i) -> unsigned { return i < n ? bytes[i] : 0u; };
+        if (marker == 0xC2)
+            progressive = true;
         if (marker == 0xC4) {
             // Exactly stb's loop: tables are read while the declared length lasts, and the last
             // one is read whole even if it runs past the segment's end or the file's.
             std::int64_t left = static_cast<std::int64_t>(length) - 2;
             std::size_t q = p + 4;
-            // Past the end of the file stb reads zeros.
             while (left > 0 && q < n) {
                 std::size_t codes = 0;
-                for (std::size_t i = 1; i <= 16 && q + i < n; ++i)
-                    codes += bytes[q + i];
+                for (std::size_t i = 1; i <= 16; ++i)
+                    codes += at(q + i);
                 if (codes > 256) {
                     return "has a Huffman table with " + std::to_string(codes) +
                            " codes (a JPEG allows at most 256)";
                 }
+                const unsigned tableClass = at(q) >> 4, id = at(q) & 15;
+                if (tableClass <= 1 && id <= 3)
+                    defined[tableClass][id] = true;
                 q += 17 + codes;
                 left -= static_cast<std::int64_t>(17 + codes);
+            }
+        }
+        if (marker == 0xDA) {
+            // Which tables a scan decodes with, as stb uses them: sequential scans both; a
+            // progressive DC scan its DC table on the first pass only, an AC scan its AC table.
+            const std::size_t components = at(p + 4);
+            const std::size_t tail = p + 5 + 2 * components;
+            const unsigned spectralStart = at(tail), approximationHigh = at(tail + 2) >> 4;
+            const bool usesDc = !progressive || (spectralStart == 0 && approximationHigh == 0);
+            const bool usesAc = !progressive || spectralStart != 0;
+            for (std::size_t c = 0; c < components; ++c) {
+                const unsigned selectors = at(p + 6 + 2 * c);
+                const unsigned dc = selectors >> 4, ac = selectors & 15;
+                const bool dcMissing = usesDc && dc <= 3 && !defined[0][dc];
+                const bool acMissing = usesAc && ac <= 3 && !defined[1][ac];
+                if (dcMissing || acMissing) {
+                    return std::string("has a scan that uses Huffman table ") +
+                           (dcMissing ? "DC " + std::to_string(dc) : "AC " + std::to_string(ac)) +
+                           ", which no table segment before it defines";
+                }
             }
         }
         p += 2 + length;

@@ -10,6 +10,7 @@
 
 #include "infolens/Error.h"
 #include "infolens/io/AtomicFile.h"
+#include "infolens/io/JsonNumbers.h"
 #include "infolens/io/Sha256.h"
 
 namespace infolens {
@@ -82,17 +83,12 @@ class FieldReader {
         const json& value = get(parent, prefix, key);
         if (!value.is_number_integer())
             wrongType(field, "an integer", value);
-        // Unsigned values above INT64_MAX would wrap when read as signed; they are out of range.
-        const bool inRange =
-            value.is_number_unsigned()
-                ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
-                      static_cast<std::int64_t>(value.get<std::uint64_t>()) >= lo
-                : value.get<std::int64_t>() >= lo && value.get<std::int64_t>() <= hi;
-        if (!inRange) {
+        const std::optional<std::int64_t> x = jsonIntegerIn(value, lo, hi);
+        if (!x) {
             fail(field, "is " + value.dump() + ", outside " + std::to_string(lo) + ".." +
                             std::to_string(hi));
         }
-        return static_cast<int>(value.get<std::int64_t>());
+        return static_cast<int>(*x);
     }
 
     std::uint64_t unsignedInteger(const json& parent, const std::string& prefix,

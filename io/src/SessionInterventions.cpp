@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "infolens/Error.h"
+#include "infolens/io/JsonNumbers.h"
 
 namespace infolens {
 
@@ -71,13 +72,11 @@ class Reader {
         const json& v = get(key);
         if (!v.is_number_integer())
             fail(key, std::string("must be an integer, not ") + v.type_name());
-        if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(hi))
-            fail(key, "is " + v.dump() + ", above " + std::to_string(hi));
-        const std::int64_t x = v.get<std::int64_t>();
-        if (x < lo || x > hi)
+        const std::optional<std::int64_t> x = jsonIntegerIn(v, lo, hi);
+        if (!x)
             fail(key,
                  "is " + v.dump() + ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
-        return x;
+        return *x;
     }
     std::uint64_t unsignedInteger(const char* key) const {
         const json& v = get(key);

@@ -20,6 +20,7 @@
 #include "infolens/model/ImageTensor.h"
 #include "infolens/model/Model.h"
 #include "infolens/model/ModelRegistry.h"
+#include "infolens/model/Placement.h"
 
 namespace infolens {
 
@@ -151,7 +152,7 @@ bool LiveWorker::Impl::loadModel() {
     reportModel(status);
     try {
         // Debian's LibTorch defaults to one thread; the worker is the only heavy user.
-        torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+        torch::set_num_threads(cpuThreadCount());
         model = registry->load(spec, parsePlacement(placementChoice.device, placementChoice.dtype));
         summary.name = model->name;
         summary.kind = model->kind;

@@ -52,9 +52,13 @@ std::string sessionError(const std::string& path) {
 TEST_CASE("hostile images are refused by the CLI with exit status 1", "[cli][hostile]") {
     TempDir dir;
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"gif-renamed.png", "GIF"},     {"tga-renamed.png", "TGA"},
-        {"truncated.png", "truncated"}, {"wide-100000x1.png", "100000x1"},
-        {"huge-dims.bmp", "8192x8192"}, {"empty.png", "empty"},
+        {"gif-renamed.png", "GIF"},
+        {"tga-renamed.png", "TGA"},
+        {"truncated.png", "truncated"},
+        {"wide-100000x1.png", "100000x1"},
+        {"huge-dims.bmp", "8192x8192"},
+        {"empty.png", "empty"},
+        {"undefined-huffman-table.jpg", "Huffman table DC 1"},
     };
     for (const auto& [file, why] : cases) {
         SECTION(file) {

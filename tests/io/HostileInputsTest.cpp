@@ -125,6 +125,28 @@ TEST_CASE("images are recognised by content, never by file name", "[hostile][ima
         CHECK_THAT(errorOf([&] { loadImage(dir.file("dht.jpg")); }),
                    Catch::Contains("Huffman table with 300 codes"));
     }
+    SECTION("a JPEG scan naming a Huffman table nothing defined is refused before stb reads it") {
+        // stb_image 2.27 decodes with the table's uninitialised memory and reads far past its
+        // value table (found by fuzz_image: tests/fuzz/corpus/image/regression-jpeg-scan-uses-
+        // undefined-huffman-table.jpg). Here one 8x8 grey component; the DHT defines DC 0 and
+        // AC 0 (one code each), the scan asks for DC 1.
+        std::vector<unsigned char> b = {0xFF, 0xD8, 0xFF, 0xC0, 0, 11,   8, 0,
+                                        8,    0,    8,    1,    1, 0x11, 0};
+        for (unsigned char tableClassAndId : {0x00, 0x10}) {
+            b.insert(b.end(), {0xFF, 0xC4, 0, 20, tableClassAndId, 1});
+            b.insert(b.end(), 15, 0);
+            b.push_back(0);  // the one symbol
+        }
+        b.insert(b.end(), {0xFF, 0xDA, 0, 8, 1, 1, 0x10, 0, 63, 0, 0x00, 0xFF, 0xD9});
+        writeBytes(dir.file("scan.jpg"), b);
+        CHECK_THAT(errorOf([&] { loadImage(dir.file("scan.jpg")); }),
+                   Catch::Contains("uses Huffman table DC 1"));
+        // The same file with the scan asking for DC 0 is not refused for its tables.
+        b[b.size() - 7] = 0x00;
+        writeBytes(dir.file("scan0.jpg"), b);
+        CHECK_THAT(errorOf([&] { loadImage(dir.file("scan0.jpg")); }),
+                   !Catch::Contains("Huffman table"));
+    }
     SECTION("a PNG renamed .jpg still loads: the content decides") {
         writePng(dir.file("real.png"), 4, 3, 3, std::vector<std::uint8_t>(36, 7));
         fs::copy_file(dir.file("real.png"), dir.file("real.jpg"));

@@ -7,6 +7,7 @@
 
 #include "infolens/Error.h"
 #include "infolens/io/AtomicFile.h"
+#include "infolens/io/JsonNumbers.h"
 #include "infolens/io/Sha256.h"
 
 namespace infolens {
@@ -42,16 +43,12 @@ int intField(const json& object, const char* key, const std::string& where, cons
     const json& value = object.at(key);
     if (!value.is_number_integer())
         fail(dir, "manifest.json field '" + where + key + "' must be an integer");
-    // Unsigned values above INT64_MAX would wrap when read as signed.
-    const bool inRange = value.is_number_unsigned()
-                             ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi) &&
-                                   static_cast<std::int64_t>(value.get<std::uint64_t>()) >= lo
-                             : value.get<std::int64_t>() >= lo && value.get<std::int64_t>() <= hi;
-    if (!inRange) {
+    const std::optional<std::int64_t> x = jsonIntegerIn(value, lo, hi);
+    if (!x) {
         fail(dir, "manifest.json field '" + where + key + "' is " + value.dump() + ", outside " +
                       std::to_string(lo) + ".." + std::to_string(hi));
     }
-    return static_cast<int>(value.get<std::int64_t>());
+    return static_cast<int>(*x);
 }
 
 // A finite number within [lo, hi].
@@ -241,14 +238,10 @@ BundleManifest parseBundleManifest(const std::string& text, const std::string& d
     constexpr int64_t kMaxDataElements = int64_t{1} << 26;  // 64 M values per image
     int64_t elements = 1;
     for (const json& d : shape) {
-        constexpr std::uint64_t kMaxSide = 1 << 16;
-        const bool inRange = d.is_number_unsigned()
-                                 ? d.get<std::uint64_t>() >= 1 && d.get<std::uint64_t>() <= kMaxSide
-                                 : d.is_number_integer() && d.get<std::int64_t>() >= 1 &&
-                                       d.get<std::int64_t>() <= static_cast<std::int64_t>(kMaxSide);
-        if (!inRange)
+        const std::optional<std::int64_t> side = jsonIntegerIn(d, 1, 1 << 16);
+        if (!side)
             fail(directory, "data_shape has an impossible size");
-        m.dataShape.push_back(d.get<std::int64_t>());
+        m.dataShape.push_back(*side);
         elements *= m.dataShape.back();  // at most 2^48: no overflow
     }
     if (elements > kMaxDataElements)

@@ -2,7 +2,10 @@
 
 #include <torch/cuda.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <thread>
 
 #include "infolens/Error.h"
 
@@ -69,6 +72,16 @@ std::string dtypeName(torch::ScalarType dtype) {
         default:
             return c10::toString(dtype);
     }
+}
+
+int cpuThreadCount() {
+    if (const char* text = std::getenv("OMP_NUM_THREADS")) {
+        char* end = nullptr;
+        const long n = std::strtol(text, &end, 10);
+        if (end != text && *end == '\0' && n >= 1 && n <= 4096)
+            return static_cast<int>(n);
+    }
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace infolens

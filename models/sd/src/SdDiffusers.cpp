@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "infolens/Error.h"
+#include "infolens/io/JsonNumbers.h"
 #include "infolens/models/sd/SdCheckpoint.h"
 
 namespace fs = std::filesystem;
@@ -91,14 +92,11 @@ bool isHex(const std::string& s, std::size_t length) {
 // undefined and on 2^40 wraps, so nothing else is converted.
 int configCount(const nlohmann::json& v, const std::string& where, const std::string& what) {
     constexpr std::int64_t kMax = std::int64_t{1} << 20;
-    const bool ok = v.is_number_unsigned() ? v.get<std::uint64_t>() >= 1 &&
-                                                 v.get<std::uint64_t>() <= std::uint64_t{kMax}
-                                           : v.is_number_integer() && v.get<std::int64_t>() >= 1 &&
-                                                 v.get<std::int64_t>() <= kMax;
-    if (!ok)
+    const std::optional<std::int64_t> count = jsonIntegerIn(v, 1, kMax);
+    if (!count)
         throw ModelError(where + what + " is " + v.dump() + ", not an integer in 1.." +
                          std::to_string(kMax));
-    return static_cast<int>(v.get<std::int64_t>());
+    return static_cast<int>(*count);
 }
 
 }  // namespace
@@ -408,8 +406,7 @@ SdDiffusersWeights::SdDiffusersWeights(const std::string& folderIn)
         const nlohmann::json vae = config("vae/config.json");
         int vaeFactor = 8;
         if (vae.contains("block_out_channels") && vae["block_out_channels"].is_array() &&
-            !vae["block_out_channels"].empty())
-        {
+            !vae["block_out_channels"].empty()) {
             if (vae["block_out_channels"].size() > 8)  // 1 << 8 keeps sample_size * factor small
                 throw ModelError(where + "vae/config.json: more than 8 block_out_channels");
             vaeFactor = 1 << (static_cast<int>(vae["block_out_channels"].size()) - 1);
@@ -418,12 +415,14 @@ SdDiffusersWeights::SdDiffusersWeights(const std::string& folderIn)
             m_info.scaleFactor = vae["scaling_factor"].get<double>();
         if (unet.contains("sample_size") && unet["sample_size"].is_number_integer())
             m_info.settings.imageSize =
-                configCount(unet["sample_size"], where, "unet/config.json: sample_size") * vaeFactor;
+                configCount(unet["sample_size"], where, "unet/config.json: sample_size") *
+                vaeFactor;
 
         const nlohmann::json text = config("text_encoder/config.json");
         if (text.contains("num_attention_heads") && text["num_attention_heads"].is_number_integer())
-            m_info.settings.textHeads = configCount(text["num_attention_heads"], where,
-                                                    "text_encoder/config.json: num_attention_heads");
+            m_info.settings.textHeads =
+                configCount(text["num_attention_heads"], where,
+                            "text_encoder/config.json: num_attention_heads");
         if (text.contains("hidden_act") && text["hidden_act"].is_string()) {
             const std::string act = text["hidden_act"].get<std::string>();
             if (act != "quick_gelu" && act != "gelu")

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "infolens/Error.h"
+#include "infolens/io/JsonNumbers.h"
 
 namespace infolens {
 
@@ -35,11 +36,11 @@ SdSettings readSdSettingsFile(const std::string& path) {
     if (!j.is_object())
         throw ModelError("model settings file '" + path + "' must hold a JSON object");
     auto integer = [&](const std::string& key, int lo, int hi) {
-        const nlohmann::json& v = j.at(key);
-        if (!v.is_number_integer() || v.get<long long>() < lo || v.get<long long>() > hi)
+        const std::optional<std::int64_t> x = jsonIntegerIn(j.at(key), lo, hi);
+        if (!x)
             throw ModelError("model settings file '" + path + "': " + key + " must be an integer " +
                              std::to_string(lo) + ".." + std::to_string(hi));
-        return v.get<int>();
+        return static_cast<int>(*x);
     };
     SdSettings s;
     for (const auto& item : j.items()) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infolens/Error.h"
+#include "infolens/io/JsonNumbers.h"
 
 namespace infolens {
 
@@ -96,14 +97,11 @@ namespace {
 // get<int> on 1e56 or 2^40 is undefined or wraps: only integers that fit an int are read.
 int configInt(const nlohmann::json& j, const char* key) {
     const nlohmann::json& v = j.at(key);
-    const bool fits = v.is_number_unsigned()
-                          ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT_MAX)
-                          : v.is_number_integer() && v.get<std::int64_t>() >= INT_MIN &&
-                                v.get<std::int64_t>() <= INT_MAX;
-    if (!fits)
+    const std::optional<std::int64_t> x = jsonIntegerIn(v, INT_MIN, INT_MAX);
+    if (!x)
         throw ModelError(std::string("invalid model config: ") + key + " is " + v.dump() +
                          ", not an integer in range");
-    return static_cast<int>(v.get<std::int64_t>());
+    return static_cast<int>(*x);
 }
 
 }  // namespace

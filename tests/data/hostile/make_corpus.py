@@ -54,6 +54,11 @@ files = {
     "huge-dims.bmp": b"BM" + struct.pack("<IHHI", 54, 0, 0, 54)
                      + struct.pack("<IiiHHIIiiII", 40, 1 << 30, 1 << 30, 1, 24, 0, 0, 0, 0, 0, 0),
     "empty.png": b"",
+    # 8x8 grey baseline JPEG whose only scan uses DC table 1; only DC 0 and AC 0 are defined
+    "undefined-huffman-table.jpg": b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x08\x00\x08\x01\x01\x11\x00"
+                                   + b"".join(b"\xff\xc4\x00\x14" + bytes([t, 1]) + b"\x00" * 16
+                                              for t in (0x00, 0x10))
+                                   + b"\xff\xda\x00\x08\x01\x01\x10\x00\x3f\x00\x00\xff\xd9",
     "negative-shape.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 64, 64), }", b""),
     "overflow-shape.npy": npy("{'descr': '<f4', 'fortran_order': False, 'shape': "
                               "(4294967296, 4294967296, 3), }", b""),

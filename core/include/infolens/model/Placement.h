@@ -30,4 +30,10 @@ struct Placement {
 // "float32", "float16", "bfloat16".
 [[nodiscard]] std::string dtypeName(torch::ScalarType dtype);
 
+// Intra-op threads for LibTorch on the CPU: OMP_NUM_THREADS when it holds a positive integer (the
+// usual way to share a machine, and how the TSan stage keeps OpenMP's threads out of the way),
+// otherwise every core. Debian's LibTorch starts with one thread, so the CLI and the live worker
+// call torch::set_num_threads with this.
+[[nodiscard]] int cpuThreadCount();
+
 }  // namespace infolens

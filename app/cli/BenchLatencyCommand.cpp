@@ -69,7 +69,7 @@ int benchLatencyCommand(int argc, char** argv) {
               "the cap is listed under at_cap with each unconverged word's value, SE and the SE "
               "the rule allows.",
               withModelOptions(
-                  {{"image", "F", "image (default: bundled sample 0002)", ""},
+                  {{"image", "F", "image (default: the model's sample image)", ""},
                    {"template", "TEXT", "prompt with {0} and {1} for two colour words",
                     "a small {0} circle above a {1} square"},
                    {"cap", "S", "draws at most (the app's default)", "128"},

@@ -57,11 +57,11 @@ for stage in $stages; do
     tsan)
       dir="$root/build-tsan"
       configure "$dir" "-O1 -g -fsanitize=thread"
-      cmake --build "$dir" -j"$jobs" --target infolens_model_tests
+      cmake --build "$dir" -j"$jobs" --target infolens_worker_tests
       echo "sanitizers: tsan build $(elapsed "$start") s"
       t=$(date +%s)
       export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$supp/tsan.supp"
-      (cd "$dir" && OMP_NUM_THREADS=1 tests/infolens_model_tests "[worker]")
+      (cd "$dir" && OMP_NUM_THREADS=1 tests/infolens_worker_tests "[worker]")
       echo "sanitizers: tsan tests $(elapsed "$t") s"
       ;;
     *) echo "unknown sanitizer stage '$stage'" >&2; exit 2 ;;

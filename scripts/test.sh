@@ -5,6 +5,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build"
 "$root/scripts/setup.sh" "$build"
 cd "$build"
+# ctest runs nproc tests at once and LibTorch would give each of them every core: on 2 cores that
+# oversubscription doubled the run time (label `model`, -j2: 76.7 s with every core per test,
+# 38.5 s with one). A caller's own OMP_NUM_THREADS wins.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # Window tests need an X server: start a virtual one when there is no display.
 if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 1600x1000x24" ctest --output-on-failure -j "$(nproc)" "$@"

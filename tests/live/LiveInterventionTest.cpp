@@ -10,12 +10,12 @@
 #include <numeric>
 #include <thread>
 
+#include "WorkerTestRegistry.h"
 #include "infolens/io/ImageIO.h"
 #include "infolens/live/LiveWorker.h"
 #include "infolens/model/Denoiser.h"
 #include "infolens/model/Model.h"
 #include "infolens/model/ModelRegistry.h"
-#include "infolens/models/BuiltinFamilies.h"
 #include "infolens/models/shapes/ShapesFamily.h"
 
 #include <catch2/catch.hpp>
@@ -79,7 +79,7 @@ struct WatchedRegistry {
                                          const Placement&) -> std::shared_ptr<Model> {
             if (spec != "watched:default" && spec != "watched:no-readout")
                 return nullptr;
-            auto model = std::make_shared<Model>(*builtinRegistry().load("default"));
+            auto model = std::make_shared<Model>(*test::workerTestRegistry().load("default"));
             model->denoiser =
                 std::make_shared<WatchedDenoiser>(model->denoiser, w, spec == "watched:default");
             return model;
@@ -175,7 +175,7 @@ double sum(const std::vector<float>& v) {
 TEST_CASE("removing a colour word changes the image where the change map says",
           "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     const std::uint64_t g = worker->intervene({removal(image, kPurple, 10)});
     REQUIRE(inbox.wait([&](Inbox& in) { return in.outcomesOf(g) == 1; }));
@@ -221,7 +221,7 @@ TEST_CASE("removing a colour word changes the image where the change map says",
 TEST_CASE("a second word of the same image and prompt reuses the inversion",
           "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     const std::uint64_t first = worker->intervene({removal(image, kPurple)});
     REQUIRE(inbox.wait([&](Inbox& in) { return in.outcomesOf(first) == 1; }));
@@ -242,7 +242,7 @@ TEST_CASE("a second word of the same image and prompt reuses the inversion",
 TEST_CASE("intervene with three requests delivers three outcomes in order, with progress",
           "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox, 0);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox, 0);
     const auto image = sampleImage(worker->model());
     InterventionRequest swap = removal(image, kGreen);
     swap.kind = InterventionKind::Swap;
@@ -281,7 +281,7 @@ TEST_CASE("intervene with three requests delivers three outcomes in order, with 
 
 TEST_CASE("a new intervene replaces the running call", "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     const std::uint64_t old = worker->intervene(runAll(image, kSteps));
     REQUIRE(inbox.wait([&](Inbox& in) { return in.outcomesOf(old) >= 1; }));
@@ -326,7 +326,7 @@ TEST_CASE("cancelInterventions stops a run-all within a denoiser call", "[worker
 TEST_CASE("a map request during a run-all is answered first and the run-all completes",
           "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     const std::vector<InterventionRequest> requests = {removal(image, kPurple),
                                                        removal(image, kGreen), removal(image, 3)};
@@ -363,7 +363,7 @@ TEST_CASE("a map request during a run-all is answered first and the run-all comp
 
 TEST_CASE("bad intervention requests come back as error outcomes", "[worker][intervention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     InterventionRequest emptySwap = removal(image, kGreen);
     emptySwap.kind = InterventionKind::Swap;
@@ -380,7 +380,7 @@ TEST_CASE("bad intervention requests come back as error outcomes", "[worker][int
 
     // A model without images has no interventions.
     Inbox gaussianInbox;
-    auto gaussian = makeWorker(builtinRegistry(), "gaussian", gaussianInbox);
+    auto gaussian = makeWorker(test::workerTestRegistry(), "gaussian", gaussianInbox);
     const std::uint64_t gg = gaussian->intervene({removal(image, 0)});
     REQUIRE(gaussianInbox.wait([&](Inbox& in) { return in.outcomesOf(gg) == 1; }));
     std::lock_guard<std::mutex> gaussianLock(gaussianInbox.mutex);
@@ -391,7 +391,7 @@ TEST_CASE("destroying the worker during an intervention returns promptly and cal
           "[worker][intervention]") {
     std::atomic<int> calls{0};
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox, 0);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox, 0);
     worker->setInterventionCallbacks([&](auto) { ++calls; },
                                      [&](const InterventionProgress& p) {
                                          ++calls;
@@ -412,7 +412,7 @@ TEST_CASE("destroying the worker during an intervention returns promptly and cal
 
 TEST_CASE("live results carry the words' attention maps once computed", "[worker][attention]") {
     Inbox inbox;
-    auto worker = makeWorker(builtinRegistry(), "default", inbox);
+    auto worker = makeWorker(test::workerTestRegistry(), "default", inbox);
     const auto image = sampleImage(worker->model());
     LiveRequest r;
     r.prompt = "a purple triangle above a green diamond";

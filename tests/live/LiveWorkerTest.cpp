@@ -9,12 +9,12 @@
 #include <numeric>
 #include <thread>
 
+#include "WorkerTestRegistry.h"
 #include "infolens/Error.h"
 #include "infolens/io/ImageIO.h"
 #include "infolens/live/LiveWorker.h"
 #include "infolens/model/Model.h"
 #include "infolens/model/ModelRegistry.h"
-#include "infolens/models/BuiltinFamilies.h"
 #include "infolens/models/shapes/ShapesFamily.h"
 
 #include <catch2/catch.hpp>
@@ -70,7 +70,8 @@ bool finishedFor(const std::vector<std::shared_ptr<const LiveResult>>& results,
 
 TEST_CASE("the worker delivers progressive results that refine into the final maps", "[worker]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const ModelSummary model = worker.model();
     REQUIRE(model.name == "shapes-v2");
     const std::string prompt = "an image of a purple triangle above a green diamond";
@@ -106,7 +107,8 @@ TEST_CASE("the worker delivers progressive results that refine into the final ma
 TEST_CASE("each word stops once it meets its target; its draws stop growing",
           "[worker][stopping]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const ModelSummary model = worker.model();
     LiveRequest r = request("a small red circle above a blue square", sampleImage(model), 96);
     r.targetRelativeSe = 0.10;
@@ -153,7 +155,8 @@ TEST_CASE("each word stops once it meets its target; its draws stop growing",
 
 TEST_CASE("an edit of one word reuses the other conditions' predictions", "[worker][cache]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const ModelSummary model = worker.model();
     const auto image = sampleImage(model);
     const std::uint64_t first =
@@ -171,7 +174,8 @@ TEST_CASE("an edit of one word reuses the other conditions' predictions", "[work
 
 TEST_CASE("100 rapid submits deliver only the last request's result", "[worker]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const auto image = sampleImage(worker.model());
     const char* colours[] = {"red", "green", "blue", "pink"};
     std::uint64_t last = 0;
@@ -199,7 +203,8 @@ TEST_CASE("100 rapid submits deliver only the last request's result", "[worker]"
 
 TEST_CASE("a superseded computation stops and the new one completes", "[worker]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const auto image = sampleImage(worker.model());
     const std::uint64_t slow = worker.submit(request("a red circle", image, 100000));
     REQUIRE(
@@ -220,7 +225,7 @@ TEST_CASE("destroying the worker during a computation returns promptly and calls
     std::atomic<int> calls{0};
     Inbox inbox;
     auto worker = std::make_unique<LiveWorker>(
-        builtinRegistry(), "default",
+        test::workerTestRegistry(), "default",
         [&](auto r) {
             ++active;
             ++calls;
@@ -246,7 +251,7 @@ TEST_CASE("destroying the worker during a computation returns promptly and calls
 TEST_CASE("a callback that throws does not end the worker", "[worker]") {
     Inbox inbox;
     std::atomic<int> thrown{0};
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) {
+    LiveWorker worker(test::workerTestRegistry(), "default", [&](auto r) {
         inbox.push(r);
         if (r->prompt == "a red circle") {
             ++thrown;
@@ -276,7 +281,7 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
             if (spec != "slow:default")
                 return nullptr;
             released.wait();
-            return builtinRegistry().load("default");
+            return test::workerTestRegistry().load("default");
         };
         slow.openBundle = [](const BundleManifest&, const Placement&) -> std::shared_ptr<Model> {
             return nullptr;
@@ -314,7 +319,7 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
     }
     SECTION("failed") {
         Inbox inbox;
-        LiveWorker worker(builtinRegistry(), "/nonexistent/model-dir",
+        LiveWorker worker(test::workerTestRegistry(), "/nonexistent/model-dir",
                           [&](auto r) { inbox.push(std::move(r)); });
         auto image = std::make_shared<const Image>();
         const std::uint64_t g = worker.submit(request("a red circle", image, 8));
@@ -329,7 +334,8 @@ TEST_CASE("requests made while the model loads are computed; after a failed load
 
 TEST_CASE("bad requests give clear errors and leave the worker usable", "[worker]") {
     Inbox inbox;
-    LiveWorker worker(builtinRegistry(), "default", [&](auto r) { inbox.push(std::move(r)); });
+    LiveWorker worker(test::workerTestRegistry(), "default",
+                      [&](auto r) { inbox.push(std::move(r)); });
     const ModelSummary model = worker.model();
     const auto image = sampleImage(model);
 
@@ -366,7 +372,7 @@ TEST_CASE("bad requests give clear errors and leave the worker usable", "[worker
 }
 
 TEST_CASE("a model that cannot load is reported by model()", "[worker]") {
-    LiveWorker worker(builtinRegistry(), "/nonexistent/model-dir", [](auto) {});
+    LiveWorker worker(test::workerTestRegistry(), "/nonexistent/model-dir", [](auto) {});
     CHECK_THROWS_WITH(worker.model(), Catch::Contains("neither a built-in model"));
 }
 
@@ -375,7 +381,7 @@ TEST_CASE("generate makes an image of the model's size", "[worker]") {
     std::condition_variable done;
     std::shared_ptr<const GenerateResult> generated;
     LiveWorker worker(
-        builtinRegistry(), "default", [](auto) {},
+        test::workerTestRegistry(), "default", [](auto) {},
         [&](auto r) {
             std::lock_guard<std::mutex> lock(mutex);
             generated = std::move(r);
@@ -394,7 +400,7 @@ TEST_CASE("generate makes an image of the model's size", "[worker]") {
 TEST_CASE("destroying the worker during a generation stops it within one step", "[worker]") {
     std::atomic<int> generated{0};
     auto worker = std::make_unique<LiveWorker>(
-        builtinRegistry(), "default", [](auto) {}, [&](auto) { ++generated; });
+        test::workerTestRegistry(), "default", [](auto) {}, [&](auto) { ++generated; });
     worker->model();
     worker->generate("a red circle", 1, 50);
     std::this_thread::sleep_for(50ms);
@@ -412,7 +418,7 @@ TEST_CASE("cancelling the maps leaves a generation running; cancelling it delive
     std::condition_variable done;
     std::vector<std::shared_ptr<const GenerateResult>> generated;
     LiveWorker worker(
-        builtinRegistry(), "default", [](auto) {},
+        test::workerTestRegistry(), "default", [](auto) {},
         [&](auto r) {
             std::lock_guard<std::mutex> lock(mutex);
             generated.push_back(std::move(r));

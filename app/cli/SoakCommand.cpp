@@ -1,9 +1,11 @@
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -61,20 +63,42 @@ std::vector<std::string> vocabularyOf(const ModelSummary& model) {
     return words;
 }
 
-// Least-squares slope of y over x.
-double slope(const std::vector<double>& x, const std::vector<double>& y) {
-    const double n = static_cast<double>(x.size());
-    if (x.size() < 2)
-        return 0.0;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-        sx += x[i];
-        sy += y[i];
-        sxx += x[i] * x[i];
-        sxy += x[i] * y[i];
+struct LineFit {
+    double slope = 0;
+    double slopeSe = 0;  // ordinary least squares; NaN with fewer than 3 points
+};
+
+// Least-squares line of y over x. The SE assumes independent residuals; RSS samples are not
+// (a level persists until a model reload), so it is a lower bound on the true uncertainty.
+LineFit fitLine(const std::vector<double>& x, const std::vector<double>& y) {
+    LineFit fit;
+    const std::size_t n = x.size();
+    if (n < 2)
+        return fit;
+    double mx = 0, my = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        mx += x[i] / static_cast<double>(n);
+        my += y[i] / static_cast<double>(n);
     }
-    const double d = n * sxx - sx * sx;
-    return d == 0 ? 0.0 : (n * sxy - sx * sy) / d;
+    double sxx = 0, sxy = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        sxx += (x[i] - mx) * (x[i] - mx);
+        sxy += (x[i] - mx) * (y[i] - my);
+    }
+    if (sxx == 0)
+        return fit;
+    fit.slope = sxy / sxx;
+    if (n < 3) {
+        fit.slopeSe = std::numeric_limits<double>::quiet_NaN();
+        return fit;
+    }
+    double sse = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double r = y[i] - my - fit.slope * (x[i] - mx);
+        sse += r * r;
+    }
+    fit.slopeSe = std::sqrt(sse / static_cast<double>(n - 2) / sxx);
+    return fit;
 }
 
 // What the callbacks saw, guarded by `mutex`.
@@ -283,7 +307,9 @@ int soakCommand(int argc, char** argv) {
         }
     }
     const bool measured = x.size() >= 2;
-    const double growthPer100 = measured ? slope(x, y) * kEditsPerRssSample : 0.0;
+    const LineFit fit = fitLine(x, y);
+    const double growthPer100 = measured ? fit.slope * kEditsPerRssSample : 0.0;
+    const double growthSe = fit.slopeSe * kEditsPerRssSample;
     if (callbacksAfterDestruction.load() > 0)
         note(std::to_string(callbacksAfterDestruction.load()) +
              " callbacks after the worker's destructor returned");
@@ -303,6 +329,8 @@ int soakCommand(int argc, char** argv) {
         {"rss_sample_edits", rssEdits},
         {"warmup_edits", warmup},
         {"rss_growth_mb_per_100_edits", measured ? nlohmann::json(growthPer100) : nlohmann::json()},
+        {"rss_growth_se_mb_per_100_edits",
+         measured && std::isfinite(growthSe) ? nlohmann::json(growthSe) : nlohmann::json()},
         {"rss_goal_mb_per_100_edits", kRssGoalMbPer100Edits},
         {"rss_goal_met",
          measured ? nlohmann::json(growthPer100 <= kRssGoalMbPer100Edits) : nlohmann::json()},

@@ -5,6 +5,7 @@
 
 #include "Commands.h"
 #include "infolens/Error.h"
+#include "infolens/live/ProcessMemory.h"
 #include "infolens/model/Placement.h"
 
 namespace {
@@ -67,6 +68,7 @@ void printUsage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    infolens::limitMallocArenas();
     if (argc < 2) {
         printUsage(std::cerr);
         return 2;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "infolens/Error.h"
+#include "infolens/live/ProcessMemory.h"
 #include "infolens/models/BuiltinFamilies.h"
 #include "infolens/ui/ImageView.h"
 #include "infolens/ui/MainWindow.h"
@@ -183,6 +184,7 @@ void printState(const infolens::ui::MainWindow& window) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    infolens::limitMallocArenas();
     PreScan scan = preScan(argc, argv);
     int qtArgc = static_cast<int>(scan.qtArgv.size()) - 1;
     const Options o;

@@ -1,4 +1,5 @@
 #include "infolens/live/LiveWorker.h"
+#include "infolens/live/ProcessMemory.h"
 
 #include <torch/torch.h>
 
@@ -470,6 +471,8 @@ LiveWorker::~LiveWorker() {
     }
     m_impl->wake.notify_all();
     m_impl->thread.join();
+    // The model's weights were freed on the worker's thread; malloc keeps such pages until told.
+    releaseFreedMemory();
 }
 
 ModelSummary LiveWorker::model() const {

@@ -17,7 +17,9 @@ set(current "")
 set(checked 0)
 set(offenders "")
 foreach(line IN LISTS lines)
-  if(line MATCHES "^([^ ].*\\.o): #deps")
+  # Every output starts a new list, object or not: a precompiled header's list (.gch) must not be
+  # read as the previous object's.
+  if(line MATCHES "^([^ ].*): #deps")
     set(current "${CMAKE_MATCH_1}")
     if(current MATCHES "^(ui/|tests/ui/|app/CMakeFiles/infolens\\.dir/)")
       math(EXPR checked "${checked} + 1")

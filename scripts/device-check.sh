@@ -71,8 +71,8 @@ if [ "$skip_build" = 0 ]; then
       exit 1
     fi
   fi
-  say "building (core only) with $(nproc) jobs"
-  cmake --build "$build" -j "$(nproc)" --target infolens-cli infolens_cuda_tests >> "$log" 2>&1
+  say "building (core only) with $(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc) jobs"
+  cmake --build "$build" -j "$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)" --target infolens-cli infolens_cuda_tests >> "$log" 2>&1
 fi
 cli="$build/app/infolens-cli"
 [ -x "$cli" ] || { say "no infolens-cli in $build"; exit 1; }

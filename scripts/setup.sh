@@ -39,4 +39,4 @@ command -v mpicxx >/dev/null 2>&1 && mpi_flag=(-DINFOLENS_WITH_MPI=ON)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${mpi_flag[@]}" >/dev/null
 echo "==> building (this takes a few minutes the first time)"
 # Two jobs: each LibTorch translation unit needs ~1 GB and ~15 s.
-cmake --build "$build" -j "$(nproc)"
+cmake --build "$build" -j "$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)"

@@ -1,21 +1,15 @@
 #include "infolens/ui/FigureExporter.h"
 
-#include <QDir>
-#include <QFileInfo>
 #include <QFont>
 #include <QFontMetricsF>
-#include <QImageWriter>
-#include <QPageLayout>
-#include <QPageSize>
 #include <QPainter>
-#include <QPdfWriter>
-#include <QSaveFile>
 #include <QStringList>
 #include <QTextLayout>
 
 #include <algorithm>
 #include <cmath>
 
+#include "FigureOutput.h"
 #include "infolens/Error.h"
 #include "infolens/render/Colormap.h"
 #include "infolens/ui/ValueText.h"
@@ -45,13 +39,9 @@ constexpr int kMaxColumns = 4;
 // With a chosen width, panels narrower than this take fewer columns.
 constexpr double kMinPanel = 1.0 * kPointsPerInch;
 
-constexpr int kMinDpi = 50;
-constexpr int kMaxDpi = 1200;
-constexpr int kPdfResolution = 1200;
 // PDF viewers may smooth small embedded images; nearest-neighbour enlargement to at least this
 // density keeps map cells square in every viewer.
 constexpr double kPdfImageDpi = 300.0;
-constexpr qint64 kMaxFigurePixels = 100'000'000;
 
 const QColor kInk(0x1a, 0x1a, 0x1a);
 const QColor kFaintInk(0x55, 0x55, 0x55);
@@ -508,24 +498,7 @@ void paintFigure(QPainter& painter, const QPaintDevice& device, const FigureCont
 }
 
 [[noreturn]] void fail(const QString& path, const std::string& why) {
-    throw Error("cannot export the figure to '" + path.toStdString() + "': " + why);
-}
-
-// Open a QSaveFile, or explain why not; a missing folder gets its own message because QSaveFile
-// only reports the temporary file it could not create.
-void openForWriting(QSaveFile& file, const QString& path) {
-    const QFileInfo info(path);
-    if (!info.absoluteDir().exists())
-        fail(path, "the folder '" + info.absolutePath().toStdString() + "' does not exist");
-    if (info.isDir())
-        fail(path, "it is a folder");
-    if (!file.open(QIODevice::WriteOnly))
-        fail(path, file.errorString().toStdString());
-}
-
-void commit(QSaveFile& file, const QString& path) {
-    if (!file.commit())
-        fail(path, file.errorString().toStdString());
+    failFigureExport("the figure", path, why);
 }
 
 }  // namespace
@@ -548,31 +521,11 @@ FigureText figureText(const FigureContent& content) {
 }
 
 QImage renderFigure(const FigureContent& content, int dpi) {
-    if (dpi < kMinDpi || dpi > kMaxDpi) {
-        throw Error("a figure's resolution must be " + std::to_string(kMinDpi) + " to " +
-                    std::to_string(kMaxDpi) + " DPI, not " + std::to_string(dpi));
-    }
     const Layout layout = computeLayout(content);
-    const int width = static_cast<int>(std::ceil(layout.size.width() * dpi / kPointsPerInch));
-    const int height = static_cast<int>(std::ceil(layout.size.height() * dpi / kPointsPerInch));
-    if (qint64(width) * height > kMaxFigurePixels) {
-        throw Error("the figure would be " + std::to_string(width) + " x " +
-                    std::to_string(height) + " pixels at " + std::to_string(dpi) +
-                    " DPI; choose a lower resolution");
-    }
-    QImage image(width, height, QImage::Format_RGB32);
-    if (image.isNull()) {
-        throw Error("not enough memory for a " + std::to_string(width) + " x " +
-                    std::to_string(height) + " figure");
-    }
-    const int dotsPerMeter = qRound(dpi / 0.0254);
-    image.setDotsPerMeterX(dotsPerMeter);
-    image.setDotsPerMeterY(dotsPerMeter);
-    image.fill(Qt::white);
-    QPainter painter(&image);
-    paintFigure(painter, image, content, layout, false);
-    painter.end();
-    return image;
+    return rasterFigure(layout.size, dpi,
+                        [&](QPainter& painter, const QPaintDevice& device, bool vector) {
+                            paintFigure(painter, device, content, layout, vector);
+                        });
 }
 
 void exportFigurePng(const QString& path, const FigureContent& content, int dpi) {
@@ -582,14 +535,7 @@ void exportFigurePng(const QString& path, const FigureContent& content, int dpi)
     } catch (const Error& e) {
         fail(path, e.what());
     }
-    QSaveFile file(path);
-    openForWriting(file, path);
-    QImageWriter writer(&file, "png");
-    if (!writer.write(image)) {
-        file.cancelWriting();
-        fail(path, writer.errorString().toStdString());
-    }
-    commit(file, path);
+    writeFigurePng("the figure", path, image);
 }
 
 void exportFigurePdf(const QString& path, const FigureContent& content) {
@@ -600,32 +546,10 @@ void exportFigurePdf(const QString& path, const FigureContent& content) {
     } catch (const Error& e) {
         fail(path, e.what());
     }
-    QSaveFile file(path);
-    openForWriting(file, path);
-    {
-        QPdfWriter writer(&file);
-        writer.setResolution(kPdfResolution);
-        writer.setTitle(content.title);
-        writer.setCreator("InfoLens");
-        const QPageSize pageSize(layout.size, QPageSize::Point, QString(), QPageSize::ExactMatch);
-        if (!writer.setPageLayout(
-                QPageLayout(pageSize, QPageLayout::Portrait, QMarginsF(), QPageLayout::Point))) {
-            file.cancelWriting();
-            fail(path, "the PDF writer refused a page of " + std::to_string(layout.size.width()) +
-                           " x " + std::to_string(layout.size.height()) + " pt");
-        }
-        QPainter painter;
-        if (!painter.begin(&writer)) {
-            file.cancelWriting();
-            fail(path, "cannot start a PDF page");
-        }
-        paintFigure(painter, writer, content, layout, true);
-        if (!painter.end()) {
-            file.cancelWriting();
-            fail(path, "cannot finish the PDF");
-        }
-    }
-    commit(file, path);
+    writeFigurePdf("the figure", path, content.title, layout.size,
+                   [&](QPainter& painter, const QPaintDevice& device, bool vector) {
+                       paintFigure(painter, device, content, layout, vector);
+                   });
 }
 
 }  // namespace infolens::ui

@@ -1,15 +1,8 @@
 #include "infolens/ui/InterventionFigure.h"
 
-#include <QDir>
-#include <QFileInfo>
 #include <QFont>
 #include <QFontMetricsF>
-#include <QImageWriter>
-#include <QPageLayout>
-#include <QPageSize>
 #include <QPainter>
-#include <QPdfWriter>
-#include <QSaveFile>
 #include <QStringList>
 #include <QTextLayout>
 
@@ -17,6 +10,7 @@
 #include <array>
 #include <cmath>
 
+#include "FigureOutput.h"
 #include "infolens/Error.h"
 #include "infolens/ui/ValueText.h"
 
@@ -37,11 +31,7 @@ constexpr double kFooterGap = 8.0;
 constexpr double kHairline = 0.5;
 constexpr double kMinPanel = 0.4 * kPointsPerInch;
 constexpr int kColumns = 4;
-constexpr int kMinDpi = 50;
-constexpr int kMaxDpi = 1200;
-constexpr int kPdfResolution = 1200;
 constexpr double kPdfImageDpi = 300.0;
-constexpr qint64 kMaxFigurePixels = 100'000'000;
 constexpr double kTitlePoints = 10.5;
 constexpr double kHeaderPoints = 8.5;
 constexpr double kLabelPoints = 8.0;
@@ -310,22 +300,7 @@ void paint(QPainter& painter, const QPaintDevice& device, const InterventionFigu
 }
 
 [[noreturn]] void fail(const QString& path, const std::string& why) {
-    throw Error("cannot export the intervention figure to '" + path.toStdString() + "': " + why);
-}
-
-void openForWriting(QSaveFile& file, const QString& path) {
-    const QFileInfo info(path);
-    if (!info.absoluteDir().exists())
-        fail(path, "the folder '" + info.absolutePath().toStdString() + "' does not exist");
-    if (info.isDir())
-        fail(path, "it is a folder");
-    if (!file.open(QIODevice::WriteOnly))
-        fail(path, file.errorString().toStdString());
-}
-
-void commit(QSaveFile& file, const QString& path) {
-    if (!file.commit())
-        fail(path, file.errorString().toStdString());
+    failFigureExport("the intervention figure", path, why);
 }
 
 }  // namespace
@@ -340,28 +315,11 @@ InterventionFigureText interventionFigureText(const InterventionFigureContent& c
 }
 
 QImage renderInterventionFigure(const InterventionFigureContent& content, int dpi) {
-    if (dpi < kMinDpi || dpi > kMaxDpi)
-        throw Error("a figure's resolution must be " + std::to_string(kMinDpi) + " to " +
-                    std::to_string(kMaxDpi) + " DPI, not " + std::to_string(dpi));
     const Layout layout = computeLayout(content);
-    const int width = static_cast<int>(std::ceil(layout.size.width() * dpi / kPointsPerInch));
-    const int height = static_cast<int>(std::ceil(layout.size.height() * dpi / kPointsPerInch));
-    if (qint64(width) * height > kMaxFigurePixels)
-        throw Error("the figure would be " + std::to_string(width) + " x " +
-                    std::to_string(height) + " pixels at " + std::to_string(dpi) +
-                    " DPI; choose a lower resolution");
-    QImage image(width, height, QImage::Format_RGB32);
-    if (image.isNull())
-        throw Error("not enough memory for a " + std::to_string(width) + " x " +
-                    std::to_string(height) + " figure");
-    const int dotsPerMeter = qRound(dpi / 0.0254);
-    image.setDotsPerMeterX(dotsPerMeter);
-    image.setDotsPerMeterY(dotsPerMeter);
-    image.fill(Qt::white);
-    QPainter painter(&image);
-    paint(painter, image, content, layout, false);
-    painter.end();
-    return image;
+    return rasterFigure(layout.size, dpi,
+                        [&](QPainter& painter, const QPaintDevice& device, bool vector) {
+                            paint(painter, device, content, layout, vector);
+                        });
 }
 
 void exportInterventionFigurePng(const QString& path, const InterventionFigureContent& content,
@@ -372,14 +330,7 @@ void exportInterventionFigurePng(const QString& path, const InterventionFigureCo
     } catch (const Error& e) {
         fail(path, e.what());
     }
-    QSaveFile file(path);
-    openForWriting(file, path);
-    QImageWriter writer(&file, "png");
-    if (!writer.write(image)) {
-        file.cancelWriting();
-        fail(path, writer.errorString().toStdString());
-    }
-    commit(file, path);
+    writeFigurePng("the intervention figure", path, image);
 }
 
 void exportInterventionFigurePdf(const QString& path, const InterventionFigureContent& content) {
@@ -389,32 +340,10 @@ void exportInterventionFigurePdf(const QString& path, const InterventionFigureCo
     } catch (const Error& e) {
         fail(path, e.what());
     }
-    QSaveFile file(path);
-    openForWriting(file, path);
-    {
-        QPdfWriter writer(&file);
-        writer.setResolution(kPdfResolution);
-        writer.setTitle(content.title);
-        writer.setCreator("InfoLens");
-        const QPageSize pageSize(layout.size, QPageSize::Point, QString(), QPageSize::ExactMatch);
-        if (!writer.setPageLayout(
-                QPageLayout(pageSize, QPageLayout::Portrait, QMarginsF(), QPageLayout::Point))) {
-            file.cancelWriting();
-            fail(path, "the PDF writer refused a page of " + std::to_string(layout.size.width()) +
-                           " x " + std::to_string(layout.size.height()) + " pt");
-        }
-        QPainter painter;
-        if (!painter.begin(&writer)) {
-            file.cancelWriting();
-            fail(path, "cannot start a PDF page");
-        }
-        paint(painter, writer, content, layout, true);
-        if (!painter.end()) {
-            file.cancelWriting();
-            fail(path, "cannot finish the PDF");
-        }
-    }
-    commit(file, path);
+    writeFigurePdf("the intervention figure", path, content.title, layout.size,
+                   [&](QPainter& painter, const QPaintDevice& device, bool vector) {
+                       paint(painter, device, content, layout, vector);
+                   });
 }
 
 }  // namespace infolens::ui

@@ -5,16 +5,24 @@
 #include <QImage>
 #include <QRegularExpression>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "TestFiles.h"
 #include "infolens/Error.h"
+#include "infolens/io/AtomicFile.h"
 #include "infolens/render/OverlayCompositor.h"
 #include "infolens/ui/ValueText.h"
 
@@ -301,6 +309,87 @@ TEST_CASE("figure exports replace an existing file wholly", "[figure]") {
 
 // Issue 16.1: every number in a figure says which form it is, and the legend says what the forms
 // mean.
+// kill -9 during figure exports (issue 13): the child exports a PNG and a PDF over and over until
+// the parent kills it; every file there is then one complete figure, the only temporaries are the
+// dead child's, and the next export into the folder removes them. QSaveFile (used before) also
+// kept files whole but left "f.png.XXXXXX" temporaries that nothing removed.
+TEST_CASE("kill -9 during figure exports leaves whole files and removable temporaries",
+          "[figure][crash]") {
+    TempDir dir;
+    const FigureContent content = sampleContent(8);
+    // Each export runs in a child: a process cleans a folder at its first write into it, and a
+    // forked child inherits that memory, so the parent itself never writes there.
+    const auto exportInChild = [&] {
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            try {
+                infolens::ui::exportFigurePng(q(dir.file("f.png")), content, 300);
+                infolens::ui::exportFigurePdf(q(dir.file("f.pdf")), content);
+            } catch (...) {
+                ::_exit(1);
+            }
+            ::_exit(0);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    };
+    exportInChild();  // the previous version, which each kill must leave whole or replaced
+    std::mt19937 rng(29);
+    int killsWithTemporaries = 0;
+    for (int round = 0; round < 6; ++round) {
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+            while (std::chrono::steady_clock::now() < until) {
+                infolens::ui::exportFigurePng(q(dir.file("f.png")), content, 300);
+                infolens::ui::exportFigurePdf(q(dir.file("f.pdf")), content);
+            }
+            ::_exit(0);
+        }
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 800)(rng)));
+        REQUIRE(::kill(child, SIGKILL) == 0);
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        REQUIRE(WIFSIGNALED(status));
+        CHECK_FALSE(QImage(q(dir.file("f.png"))).isNull());
+        const QByteArray pdf = fileBytes(dir.file("f.pdf"));
+        CHECK(pdf.startsWith("%PDF"));
+        CHECK(pdf.trimmed().endsWith("%%EOF"));
+        int temporaries = 0;
+        for (const auto& entry : fs::directory_iterator(dir.path())) {
+            const std::string name = entry.path().filename().string();
+            INFO(name);
+            const bool expected =
+                name == "f.png" || name == "f.pdf" ||
+                (infolens::isAtomicTemporaryName(name) &&
+                 name.find("-tmp-" + std::to_string(child) + "-") != std::string::npos);
+            CHECK(expected);
+            temporaries += infolens::isAtomicTemporaryName(name) ? 1 : 0;
+        }
+        killsWithTemporaries += temporaries > 0;
+    }
+    // Whether kills land while a file is written depends on the machine's speed; not required
+    // (the files' wholeness is checked after every kill, the cleanup below either way).
+    INFO("kills that left a temporary: " << killsWithTemporaries);
+    // "The next start": a dead writer's temporary, then one export from a new process.
+    const pid_t dead = ::fork();
+    REQUIRE(dead >= 0);
+    if (dead == 0)
+        ::_exit(0);
+    REQUIRE(::waitpid(dead, nullptr, 0) == dead);
+    writeBytes(dir.file(".f.png.infolens-tmp-" + std::to_string(dead) + "-7"), {1, 2, 3});
+    exportInChild();
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
+        INFO(entry.path().filename().string());
+        CHECK_FALSE(infolens::isAtomicTemporaryName(entry.path().filename().string()));
+    }
+}
+
 TEST_CASE("figure labels name the form of every value", "[figure]") {
     const FigureContent content = sampleContent(3);
     const infolens::ui::FigureText text = infolens::ui::figureText(content);

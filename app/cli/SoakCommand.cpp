@@ -126,7 +126,8 @@ int soakCommand(int argc, char** argv) {
               "nothing after it; no callback after\n"
               "the worker's destructor returned. Resident memory (VmRSS) is sampled every 100 "
               "edits; the growth per 100\n"
-              "edits after the warm-up is reported (goal <= 1 MB). Exit 1 when an invariant "
+              "edits after the warm-up is reported with its least-squares SE (goal <= 1 MB). "
+              "Exit 1 when an invariant "
               "broke.",
               withModelOptions({{"edits", "N", "edits (submits) in all", "1000"},
                                 {"cap", "S", "draws per request at most (small: many finals)", "8"},
